@@ -1,0 +1,62 @@
+// Per-request state shared by both front ends, the engine and providers.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace across {
+
+using Clock = std::chrono::steady_clock;
+
+class HttpClient;
+
+// Routing input that arrives beside the request body, parsed the same way
+// from HTTP headers and gRPC metadata (see gateway.proto for the keys).
+struct RoutingHeaders {
+  std::string provider;       // x-across-provider
+  std::string config;         // x-across-config
+  std::string trace_id;       // x-across-trace-id
+  std::string authorization;  // Authorization (forwarded when no key is set)
+
+  // Accepts one header/metadata entry; names are matched case-insensitively.
+  void Accept(std::string_view name, std::string_view value);
+};
+
+// Header names, lower-case (gRPC metadata keys must be lower-case).
+inline constexpr std::string_view kProviderHeader = "x-across-provider";
+inline constexpr std::string_view kConfigHeader = "x-across-config";
+inline constexpr std::string_view kTraceIdHeader = "x-across-trace-id";
+inline constexpr std::string_view kModelHeader = "x-across-model";
+
+struct RequestContext {
+  // "http" or "grpc", for metrics and logs.
+  std::string front_end;
+  // "chat", "chat_stream", "embed", "list_models".
+  std::string operation;
+  RoutingHeaders headers;
+  // Trace id: the caller's, or generated.
+  std::string trace_id;
+  Clock::time_point start = Clock::now();
+  // Absolute deadline: the gRPC deadline or the configured default.
+  Clock::time_point deadline = Clock::time_point::max();
+  // The worker's upstream client (one per event loop).
+  HttpClient* http = nullptr;
+
+  // Filled in by the engine as the request is routed.
+  std::string model;           // as the client asked
+  std::string provider;        // provider id that served
+  std::string upstream_model;  // model name sent upstream
+  Clock::duration upstream_time{};
+  std::optional<Clock::time_point> first_token;
+  int http_status = 200;
+
+  // Time left before the deadline (zero if passed).
+  Clock::duration Remaining() const;
+};
+
+// A random 128-bit hex trace id.
+std::string NewTraceId();
+
+}  // namespace across

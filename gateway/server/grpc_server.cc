@@ -1,0 +1,298 @@
+#include "gateway/server/grpc_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "across/gateway/v1/gateway.grpc.pb.h"
+
+namespace across {
+namespace {
+
+constexpr char kServiceName[] = "across.gateway.v1.Gateway";
+
+grpc::Status ToGrpcStatus(const Error& e) {
+  return grpc::Status(GrpcCodeForHttpStatus(e.http_status), e.message);
+}
+
+// Error details that do not fit in a status message travel as trailers.
+void AddErrorTrailers(grpc::CallbackServerContext* context, const Error& e) {
+  if (!e.type.empty()) context->AddTrailingMetadata("x-across-error-type", e.type);
+  if (!e.param.empty()) context->AddTrailingMetadata("x-across-error-param", e.param);
+  context->AddTrailingMetadata("x-across-http-status", std::to_string(e.http_status));
+  if (e.retry_after) {
+    context->AddTrailingMetadata("retry-after-ms", std::to_string(e.retry_after->count()));
+  }
+}
+
+void AddRoutingMetadata(grpc::CallbackServerContext* context, const RequestContext& ctx) {
+  context->AddInitialMetadata(std::string(kTraceIdHeader), ctx.trace_id);
+  if (!ctx.provider.empty()) {
+    context->AddInitialMetadata(std::string(kProviderHeader), ctx.provider);
+  }
+  if (!ctx.upstream_model.empty()) {
+    context->AddInitialMetadata(std::string(kModelHeader), ctx.upstream_model);
+  }
+}
+
+// Shared by a call's reactor and its coroutine; outlives whichever ends first.
+struct CallState {
+  explicit CallState(Worker& w) : worker(w), write_done(w.io()) {}
+  Worker& worker;
+  asio::cancellation_signal cancel;
+  asio::steady_timer write_done;  // woken when a stream write completes
+  bool write_ok = true;
+};
+
+void FillContext(grpc::CallbackServerContext* context, Worker& worker,
+                 std::chrono::milliseconds default_timeout, std::string operation,
+                 RequestContext& ctx) {
+  ctx.front_end = "grpc";
+  ctx.operation = std::move(operation);
+  ctx.http = &worker.http();
+  for (const auto& [key, value] : context->client_metadata()) {
+    ctx.headers.Accept(std::string_view(key.data(), key.size()),
+                       std::string_view(value.data(), value.size()));
+  }
+  ctx.deadline = ctx.start + default_timeout;
+  auto deadline = context->deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    auto left = deadline - std::chrono::system_clock::now();
+    auto client_deadline =
+        ctx.start + std::chrono::duration_cast<Clock::duration>(left);
+    if (client_deadline < ctx.deadline) ctx.deadline = client_deadline;
+  }
+}
+
+// Runs `body` on the worker's loop with the call's cancellation bound, so a
+// client cancel aborts whatever upstream I/O the coroutine is waiting on.
+void Spawn(const std::shared_ptr<CallState>& state, asio::awaitable<void> body) {
+  asio::post(state->worker.io(), [state, body = std::move(body)]() mutable {
+    asio::co_spawn(state->worker.io(), std::move(body),
+                   asio::bind_cancellation_slot(state->cancel.slot(), asio::detached));
+  });
+}
+
+void CancelOnLoop(const std::shared_ptr<CallState>& state) {
+  asio::post(state->worker.io(),
+             [state] { state->cancel.emit(asio::cancellation_type::terminal); });
+}
+
+class UnaryCall : public grpc::ServerUnaryReactor {
+ public:
+  explicit UnaryCall(std::shared_ptr<CallState> state) : state_(std::move(state)) {}
+  void OnCancel() override { CancelOnLoop(state_); }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<CallState> state_;
+};
+
+class StreamCall : public grpc::ServerWriteReactor<v1::ChatChunk>, public ChunkSink {
+ public:
+  explicit StreamCall(std::shared_ptr<CallState> state) : state_(std::move(state)) {}
+
+  asio::awaitable<bool> Write(v1::ChatChunk chunk) override {
+    if (!state_->write_ok) co_return false;
+    pending_ = std::move(chunk);
+    state_->write_done.expires_at(asio::steady_timer::time_point::max());
+    StartWrite(&pending_);
+    // Not cancellable: gRPC owns `pending_` until OnWriteDone.
+    co_await state_->write_done.async_wait(asio::bind_cancellation_slot(
+        asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
+    co_return state_->write_ok;
+  }
+
+  void OnWriteDone(bool ok) override {
+    auto state = state_;
+    asio::post(state->worker.io(), [state, ok] {
+      state->write_ok = ok;
+      state->write_done.cancel();
+    });
+  }
+  void OnCancel() override { CancelOnLoop(state_); }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<CallState> state_;
+  v1::ChatChunk pending_;
+};
+
+}  // namespace
+
+class GrpcServer::Service final : public v1::Gateway::CallbackService {
+ public:
+  Service(WorkerPool& workers, Engine& engine, std::chrono::milliseconds timeout)
+      : workers_(workers), engine_(engine), timeout_(timeout) {}
+
+  grpc::ServerUnaryReactor* Chat(grpc::CallbackServerContext* context,
+                                 const v1::ChatRequest* request,
+                                 v1::ChatResponse* response) override {
+    auto state = std::make_shared<CallState>(workers_.Next());
+    auto* reactor = new UnaryCall(state);
+    Spawn(state, RunChat(context, request, response, reactor, state));
+    return reactor;
+  }
+
+  grpc::ServerWriteReactor<v1::ChatChunk>* ChatStream(
+      grpc::CallbackServerContext* context, const v1::ChatRequest* request) override {
+    auto state = std::make_shared<CallState>(workers_.Next());
+    auto* reactor = new StreamCall(state);
+    Spawn(state, RunChatStream(context, request, reactor, state));
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* Embed(grpc::CallbackServerContext* context,
+                                  const v1::EmbedRequest* request,
+                                  v1::EmbedResponse* response) override {
+    auto state = std::make_shared<CallState>(workers_.Next());
+    auto* reactor = new UnaryCall(state);
+    Spawn(state, RunEmbed(context, request, response, reactor, state));
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
+                                       const v1::ListModelsRequest*,
+                                       v1::ListModelsResponse* response) override {
+    *response = engine_.ListModels();
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  // The coroutines own nothing of the call: gRPC keeps the context, request
+  // and response alive until Finish, which is each coroutine's last act.
+  asio::awaitable<void> RunChat(grpc::CallbackServerContext* context,
+                                const v1::ChatRequest* request,
+                                v1::ChatResponse* response, UnaryCall* reactor,
+                                std::shared_ptr<CallState> state) {
+    RequestContext ctx;
+    FillContext(context, state->worker, timeout_, "chat", ctx);
+    engine_.Begin(ctx);
+    auto result = co_await engine_.Chat(ctx, *request);
+    AddRoutingMetadata(context, ctx);
+    if (!result.ok()) {
+      engine_.End(ctx, &result.error(), nullptr);
+      AddErrorTrailers(context, result.error());
+      reactor->Finish(ToGrpcStatus(result.error()));
+      co_return;
+    }
+    engine_.End(ctx, nullptr, &result->usage());
+    *response = std::move(*result);
+    reactor->Finish(grpc::Status::OK);
+  }
+
+  asio::awaitable<void> RunChatStream(grpc::CallbackServerContext* context,
+                                      const v1::ChatRequest* request,
+                                      StreamCall* reactor,
+                                      std::shared_ptr<CallState> state) {
+    RequestContext ctx;
+    FillContext(context, state->worker, timeout_, "chat_stream", ctx);
+    engine_.Begin(ctx);
+    // Initial metadata goes out with the first chunk; route it lazily.
+    class MetadataSink final : public ChunkSink {
+     public:
+      MetadataSink(grpc::CallbackServerContext* c, RequestContext& x, StreamCall& r)
+          : context_(c), ctx_(x), reactor_(r) {}
+      asio::awaitable<bool> Write(v1::ChatChunk chunk) override {
+        if (!sent_) {
+          sent_ = true;
+          AddRoutingMetadata(context_, ctx_);
+        }
+        co_return co_await reactor_.Write(std::move(chunk));
+      }
+      bool sent() const { return sent_; }
+
+     private:
+      grpc::CallbackServerContext* context_;
+      RequestContext& ctx_;
+      StreamCall& reactor_;
+      bool sent_ = false;
+    } sink(context, ctx, *reactor);
+
+    v1::Usage usage;
+    auto status = co_await engine_.ChatStream(ctx, *request, sink, &usage);
+    if (!sink.sent()) AddRoutingMetadata(context, ctx);
+    if (!status.ok()) {
+      engine_.End(ctx, &status.error(), &usage);
+      AddErrorTrailers(context, status.error());
+      reactor->Finish(ToGrpcStatus(status.error()));
+      co_return;
+    }
+    engine_.End(ctx, nullptr, &usage);
+    reactor->Finish(grpc::Status::OK);
+  }
+
+  asio::awaitable<void> RunEmbed(grpc::CallbackServerContext* context,
+                                 const v1::EmbedRequest* request,
+                                 v1::EmbedResponse* response, UnaryCall* reactor,
+                                 std::shared_ptr<CallState> state) {
+    RequestContext ctx;
+    FillContext(context, state->worker, timeout_, "embed", ctx);
+    engine_.Begin(ctx);
+    auto result = co_await engine_.Embed(ctx, *request);
+    AddRoutingMetadata(context, ctx);
+    if (!result.ok()) {
+      engine_.End(ctx, &result.error(), nullptr);
+      AddErrorTrailers(context, result.error());
+      reactor->Finish(ToGrpcStatus(result.error()));
+      co_return;
+    }
+    engine_.End(ctx, nullptr, &result->usage());
+    *response = std::move(*result);
+    reactor->Finish(grpc::Status::OK);
+  }
+
+  WorkerPool& workers_;
+  Engine& engine_;
+  std::chrono::milliseconds timeout_;
+};
+
+GrpcServer::GrpcServer(WorkerPool& workers, Engine& engine, GrpcServerOptions options)
+    : workers_(workers),
+      engine_(engine),
+      options_(std::move(options)),
+      service_(std::make_unique<Service>(workers, engine, options_.request_timeout)) {}
+
+GrpcServer::~GrpcServer() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now());
+}
+
+Result<int> GrpcServer::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  std::string address = options_.address;
+  if (address.find(':') != std::string::npos) address = "[" + address + "]";
+  builder.AddListeningPort(address + ":" + std::to_string(options_.port),
+                           grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_ || port == 0) {
+    return Error::Unavailable("gRPC listener " + options_.address + ":" +
+                              std::to_string(options_.port) + ": could not bind");
+  }
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  health->SetServingStatus(kServiceName, true);
+  return port;
+}
+
+void GrpcServer::Drain(std::chrono::system_clock::time_point deadline) {
+  if (!server_) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(deadline);
+}
+
+}  // namespace across

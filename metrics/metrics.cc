@@ -1,0 +1,110 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace across {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+using prometheus::Histogram;
+
+// LLM calls span milliseconds to minutes.
+const Histogram::BucketBoundaries& LatencyBuckets() {
+  static const Histogram::BucketBoundaries b = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+  return b;
+}
+
+// Gateway overhead is measured in microseconds.
+const Histogram::BucketBoundaries& OverheadBuckets() {
+  static const Histogram::BucketBoundaries b = {
+      0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+      0.001,   0.0025,   0.005,   0.01,   0.025};
+  return b;
+}
+
+}  // namespace
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  requests_ = &BuildCounter()
+                   .Name("across_requests_total")
+                   .Help("Requests handled, by front end, operation, provider, model and HTTP status.")
+                   .Register(*registry_);
+  duration_ = &BuildHistogram()
+                   .Name("across_request_duration_seconds")
+                   .Help("Total request duration as seen by the gateway.")
+                   .Register(*registry_);
+  upstream_duration_ = &BuildHistogram()
+                            .Name("across_upstream_duration_seconds")
+                            .Help("Time spent waiting on the upstream provider.")
+                            .Register(*registry_);
+  ttft_ = &BuildHistogram()
+               .Name("across_time_to_first_token_seconds")
+               .Help("Time from request start to the first streamed token.")
+               .Register(*registry_);
+  overhead_ = &BuildHistogram()
+                   .Name("across_gateway_overhead_seconds")
+                   .Help("Gateway time per request: total duration minus upstream time.")
+                   .Register(*registry_);
+  tokens_ = &BuildCounter()
+                 .Name("across_tokens_total")
+                 .Help("Tokens reported by providers, by kind (prompt, completion, cached, reasoning).")
+                 .Register(*registry_);
+  inflight_ = &BuildGauge()
+                   .Name("across_inflight_requests")
+                   .Help("Requests currently being handled.")
+                   .Register(*registry_);
+}
+
+void Metrics::RequestStarted(std::string_view front_end) {
+  inflight_->Add({{"front_end", std::string(front_end)}}).Increment();
+}
+
+void Metrics::RequestFinished(const RequestRecord& r) {
+  const std::string front_end(r.front_end);
+  const std::string operation(r.operation);
+  const std::string provider(r.provider);
+  const std::string model(r.model.empty() ? "unknown" : r.model);
+  inflight_->Add({{"front_end", front_end}}).Decrement();
+  requests_
+      ->Add({{"front_end", front_end},
+             {"operation", operation},
+             {"provider", provider},
+             {"model", model},
+             {"status", std::to_string(r.status)}})
+      .Increment();
+  duration_
+      ->Add({{"front_end", front_end}, {"operation", operation}}, LatencyBuckets())
+      .Observe(r.duration_seconds);
+  double overhead = r.duration_seconds - r.upstream_seconds;
+  overhead_->Add({{"front_end", front_end}}, OverheadBuckets())
+      .Observe(overhead > 0 ? overhead : 0);
+  if (provider.empty()) return;
+  if (r.upstream_seconds > 0) {
+    upstream_duration_->Add({{"provider", provider}}, LatencyBuckets())
+        .Observe(r.upstream_seconds);
+  }
+  if (r.ttft_seconds >= 0) {
+    ttft_->Add({{"provider", provider}, {"model", model}}, LatencyBuckets())
+        .Observe(r.ttft_seconds);
+  }
+  auto add_tokens = [&](const char* kind, long n) {
+    if (n > 0) {
+      tokens_->Add({{"provider", provider}, {"model", model}, {"kind", kind}})
+          .Increment(static_cast<double>(n));
+    }
+  };
+  add_tokens("prompt", r.prompt_tokens);
+  add_tokens("completion", r.completion_tokens);
+  add_tokens("cached", r.cached_tokens);
+  add_tokens("reasoning", r.reasoning_tokens);
+}
+
+std::string Metrics::Serialize() const {
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(registry_->Collect());
+}
+
+}  // namespace across

@@ -1,0 +1,60 @@
+// The gateway's Prometheus metrics (prometheus-cpp core registry, served as
+// text at GET /metrics). Names follow Prometheus conventions: base units,
+// `_total` for counters, `_seconds` for durations.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace across {
+
+// What one finished request reports.
+struct RequestRecord {
+  std::string_view front_end;  // http | grpc
+  std::string_view operation;  // chat | chat_stream | embed
+  std::string_view provider;   // "" when routing failed
+  std::string_view model;      // the configured model name, or "unknown"
+  int status = 200;            // HTTP status (also for gRPC calls)
+  double duration_seconds = 0;
+  double upstream_seconds = 0;  // 0 when no upstream call was made
+  double ttft_seconds = -1;     // < 0 when not a stream / no token
+  long prompt_tokens = 0;
+  long completion_tokens = 0;
+  long cached_tokens = 0;
+  long reasoning_tokens = 0;
+};
+
+class Metrics {
+ public:
+  Metrics();
+
+  prometheus::Registry& registry() { return *registry_; }
+
+  // In-flight gauge, by front end.
+  void RequestStarted(std::string_view front_end);
+  // Counters and histograms for a finished request (also decrements the
+  // in-flight gauge).
+  void RequestFinished(const RequestRecord& record);
+
+  // Prometheus text exposition format (version 0.0.4).
+  std::string Serialize() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* duration_;
+  prometheus::Family<prometheus::Histogram>* upstream_duration_;
+  prometheus::Family<prometheus::Histogram>* ttft_;
+  prometheus::Family<prometheus::Histogram>* overhead_;
+  prometheus::Family<prometheus::Counter>* tokens_;
+  prometheus::Family<prometheus::Gauge>* inflight_;
+};
+
+}  // namespace across

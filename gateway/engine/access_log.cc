@@ -10,8 +10,9 @@
 namespace across {
 namespace {
 
-double Millis(Clock::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
+// Integer microseconds: exact, and easy for log pipelines to aggregate.
+int64_t Micros(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
 }  // namespace
@@ -30,9 +31,9 @@ std::string FormatAccessLog(const AccessLogEntry& e) {
   line["provider"] = ctx.provider;
   line["upstream_model"] = ctx.upstream_model;
   line["status"] = e.status;
-  line["duration_ms"] = Millis(Clock::now() - ctx.start);
-  line["upstream_ms"] = Millis(ctx.upstream_time);
-  if (ctx.first_token) line["ttft_ms"] = Millis(*ctx.first_token - ctx.start);
+  line["duration_us"] = Micros(Clock::now() - ctx.start);
+  line["upstream_us"] = Micros(ctx.upstream_time);
+  if (ctx.first_token) line["ttft_us"] = Micros(*ctx.first_token - ctx.start);
   line["prompt_tokens"] = e.prompt_tokens;
   line["completion_tokens"] = e.completion_tokens;
   if (e.error != nullptr) {

@@ -6,13 +6,6 @@
 #include <sys/types.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <charconv>
-#include <cstdint>
-#include <optional>
-#include <tuple>
-#include <unordered_map>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -23,6 +16,12 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
 
 namespace across {
 namespace {
@@ -82,7 +81,8 @@ Error TransportError(const std::string& origin, Phase phase,
       case Phase::kConnect:
         return Error::Timeout(prefix + "connect timed out");
       case Phase::kHeaders:
-        return Error::Timeout(prefix + "timed out waiting for response headers");
+        return Error::Timeout(prefix +
+                              "timed out waiting for response headers");
       case Phase::kBody:
         return Error::Timeout(prefix + "timed out reading response body");
     }
@@ -101,8 +101,8 @@ Error TransportError(const std::string& origin, Phase phase,
   if (ec == http::error::body_limit) {
     return Error::Unavailable(prefix + "response body too large");
   }
-  if (ec == http::error::partial_message ||
-      ec == http::error::end_of_stream || ec == asio::error::eof) {
+  if (ec == http::error::partial_message || ec == http::error::end_of_stream ||
+      ec == asio::error::eof) {
     return Error::Unavailable(prefix + "stream truncated");
   }
   if (IsHttpCategory(ec)) {
@@ -279,8 +279,14 @@ Result<Url> Url::Parse(std::string_view text) {
   if (url.host.empty()) return Error::InvalidRequest("URL has no host");
   AsciiLower(url.host);  // one pool per host, whatever its spelling
   if (u.has_port() && !u.port().empty()) {
-    const std::uint16_t port = u.port_number();
-    if (port == 0) return Error::InvalidRequest("URL has an invalid port");
+    // port_number() wraps out-of-range values, so check by hand.
+    const auto text_port = u.port();
+    unsigned port = 0;
+    const char* end = text_port.data() + text_port.size();
+    auto [ptr, ec] = std::from_chars(text_port.data(), end, port);
+    if (ec != std::errc() || ptr != end || port == 0 || port > 65535) {
+      return Error::InvalidRequest("URL has an invalid port");
+    }
     url.port = std::to_string(port);
   } else {
     url.port = url.tls ? "443" : "80";
@@ -427,9 +433,8 @@ void HttpClient::Impl::Release(const std::string& origin,
   stack.push_back(std::move(conn));
 }
 
-asio::awaitable<Result<std::unique_ptr<Connection>>>
-HttpClient::Impl::Connect(const UpstreamRequest& req,
-                          const std::string& origin) {
+asio::awaitable<Result<std::unique_ptr<Connection>>> HttpClient::Impl::Connect(
+    const UpstreamRequest& req, const std::string& origin) {
   const Url& url = req.url;
   Clock::time_point deadline = req.deadline;
   if (req.connect_timeout.count() > 0) {
@@ -452,8 +457,7 @@ HttpClient::Impl::Connect(const UpstreamRequest& req,
   const bool is_ip = !ec;
   if (is_ip) {
     // Literal address: skip the resolver's thread hop.
-    std::tie(ec) =
-        co_await stream.async_connect(tcp::endpoint(ip, port), kTok);
+    std::tie(ec) = co_await stream.async_connect(tcp::endpoint(ip, port), kTok);
   } else {
     // getaddrinfo runs on asio's resolver thread and cannot be cancelled, so
     // wait on a timer instead: it bounds the lookup by the connect deadline
@@ -503,8 +507,7 @@ HttpClient::Impl::Connect(const UpstreamRequest& req,
     tls.set_verify_callback(ssl::host_name_verification(url.host));
   }
   // The handshake is part of connecting: still bounded by `deadline`.
-  auto [hs_ec] =
-      co_await tls.async_handshake(ssl::stream_base::client, kTok);
+  auto [hs_ec] = co_await tls.async_handshake(ssl::stream_base::client, kTok);
   if (hs_ec) {
     Error e = TransportError(origin, Phase::kConnect, hs_ec);
     const long verify = SSL_get_verify_result(tls.native_handle());
@@ -602,8 +605,7 @@ asio::awaitable<Attempt> HttpClient::Impl::Exchange(
     p.get().body().size = kChunkSize;
     // read_some, not read: hand over whatever arrived instead of waiting to
     // fill the buffer.
-    auto [ec, n] =
-        co_await http::async_read_some(stream, conn.buffer, p, kTok);
+    auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, p, kTok);
     if (ec == http::error::need_buffer) ec = {};
     AcceptTlsEof(p, ec);
     if (ec) {
@@ -618,8 +620,9 @@ asio::awaitable<Attempt> HttpClient::Impl::Exchange(
       co_return out;
     }
     const size_t got = kChunkSize - p.get().body().size;
-    if (got > 0 && !co_await (*on_chunk)(std::string_view(buf, got))) {
-      co_return out;  // caller stopped: connection is not reusable
+    if (got > 0) {
+      const bool more = co_await (*on_chunk)(std::string_view(buf, got));
+      if (!more) co_return out;  // caller stopped: connection not reusable
     }
   }
   out.reusable = p.keep_alive();
@@ -629,6 +632,10 @@ asio::awaitable<Attempt> HttpClient::Impl::Exchange(
 asio::awaitable<Result<UpstreamResponse>> HttpClient::Impl::Run(
     UpstreamRequest& req, const BodyChunkHandler* on_chunk) {
   const std::string origin = req.url.Origin();
+  if (Clock::now() >= req.deadline) {
+    co_return Error::Timeout("upstream " + origin +
+                             ": deadline exceeded before sending");
+  }
   Request msg = BuildRequest(req);
   try {
     for (int attempt = 0;; ++attempt) {
@@ -641,11 +648,13 @@ asio::awaitable<Result<UpstreamResponse>> HttpClient::Impl::Run(
         if (!connected.ok()) co_return std::move(connected.error());
         conn = std::move(*connected);
       }
-      Attempt a =
-          conn->tls
-              ? co_await Exchange(*conn->tls, *conn, msg, req, on_chunk, origin)
-              : co_await Exchange(*conn->plain, *conn, msg, req, on_chunk,
-                                  origin);
+      // Plain if/else: GCC 12 miscompiles co_await inside ?: operands.
+      Attempt a;
+      if (conn->tls) {
+        a = co_await Exchange(*conn->tls, *conn, msg, req, on_chunk, origin);
+      } else {
+        a = co_await Exchange(*conn->plain, *conn, msg, req, on_chunk, origin);
+      }
       if (a.error) {
         // The server closed an idle connection as we reused it; the request
         // was not processed, so one fresh attempt is safe.

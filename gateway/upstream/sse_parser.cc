@@ -8,11 +8,11 @@ namespace {
 // First '\r' or '\n' in [p, end), or end. memchr is vectorised, so search for
 // '\n' (the common ending) and only scan the short prefix before it for '\r'.
 const char* FindEol(const char* p, const char* end) {
-  const char* lf =
-      static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+  const char* lf = static_cast<const char*>(
+      std::memchr(p, '\n', static_cast<size_t>(end - p)));
   const char* limit = lf ? lf : end;
-  const char* cr =
-      static_cast<const char*>(std::memchr(p, '\r', static_cast<size_t>(limit - p)));
+  const char* cr = static_cast<const char*>(
+      std::memchr(p, '\r', static_cast<size_t>(limit - p)));
   return cr ? cr : limit;
 }
 

@@ -1,12 +1,12 @@
 #include "tests/mock_upstream/conn.h"
 
 #include <array>
-#include <charconv>
-
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
+#include <charconv>
 
 #include "tests/mock_upstream/json_out.h"
 
@@ -38,6 +38,7 @@ void Conn::BeginRequest(unsigned http_version, bool keep_alive, uint64_t seq) {
   http_version_ = http_version;
   keep_alive_ = keep_alive;
   chunked_ = false;
+  watch_peer_ = true;
   seq_ = seq;
 }
 
@@ -126,9 +127,34 @@ asio::awaitable<bool> Conn::EndChunks() {
   co_return co_await SendRaw("0\r\n\r\n");
 }
 
-asio::awaitable<void> Conn::Sleep(std::chrono::milliseconds duration) {
-  timer_.expires_after(duration);
-  co_await timer_.async_wait(kUse);
+asio::awaitable<bool> Conn::Sleep(std::chrono::milliseconds duration) {
+  using asio::experimental::awaitable_operators::operator||;
+  const auto deadline = std::chrono::steady_clock::now() + duration;
+  while (open_) {
+    timer_.expires_at(deadline);
+    if (!watch_peer_) {
+      co_await timer_.async_wait(kUse);
+      break;
+    }
+    auto which = co_await (timer_.async_wait(kUse) ||
+                           socket_.async_wait(tcp::socket::wait_read, kUse));
+    if (which.index() == 0) break;  // slept the whole time
+    // Readable: EOF or an error means the peer is gone; bytes mean a
+    // pipelined request, which stays queued for after this response.
+    char byte;
+    boost::system::error_code ec;
+    const size_t n =
+        socket_.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      continue;
+    }
+    if (ec || n == 0) {
+      Close();
+      co_return false;
+    }
+    watch_peer_ = false;
+  }
+  co_return open_;
 }
 
 void Conn::Reset() {

@@ -9,15 +9,14 @@
 // connection, so a warmed-up connection serves without allocating.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "tests/mock_upstream/event_list.h"
 
@@ -76,7 +75,10 @@ class Conn {
   // The terminating zero-length chunk.
   asio::awaitable<bool> EndChunks();
 
-  asio::awaitable<void> Sleep(std::chrono::milliseconds duration);
+  // Waits `duration`, watching the socket meanwhile: returns false early
+  // (and closes the connection) when the peer disconnects, as a real server
+  // notices a client that gave up. Pipelined request bytes are left alone.
+  asio::awaitable<bool> Sleep(std::chrono::milliseconds duration);
 
   // Abortive close: SO_LINGER 0, then close, so the peer sees a TCP RST.
   void Reset();
@@ -94,6 +96,7 @@ class Conn {
   unsigned http_version_ = 11;
   bool keep_alive_ = true;
   bool chunked_ = false;
+  bool watch_peer_ = true;
   uint64_t seq_ = 0;
   std::string head_;
   Scratch scratch_;

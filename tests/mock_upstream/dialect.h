@@ -9,14 +9,13 @@
 // of the OpenAI one when its paths could overlap.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "tests/mock_upstream/conn.h"
 #include "tests/mock_upstream/faults.h"
@@ -24,6 +23,11 @@
 namespace across::mock {
 
 namespace http = boost::beast::http;
+
+// Beast 1.81 hands out boost::core::string_view; the mock uses std's.
+inline std::string_view Sv(boost::core::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
 
 // One parsed request, valid while it is being served.
 struct Request {
@@ -41,7 +45,7 @@ struct Request {
   // First value of the header `name` (case-insensitive), or "".
   std::string_view Header(std::string_view name) const {
     auto it = msg->find(name);
-    return it == msg->end() ? std::string_view() : it->value();
+    return it == msg->end() ? std::string_view() : Sv(it->value());
   }
   // The body as a JSON object, or nullptr.
   const boost::json::object* JsonObject() const {
@@ -52,10 +56,10 @@ struct Request {
 // An error to render in a dialect's own error shape.
 struct ErrorInfo {
   int status = 500;
-  std::string_view type;     // e.g. "rate_limit_error"
+  std::string_view type;  // e.g. "rate_limit_error"
   std::string_view message;
-  std::string_view code;     // "" → null
-  std::string_view param;    // "" → null
+  std::string_view code;   // "" → null
+  std::string_view param;  // "" → null
 };
 
 class Dialect {
@@ -81,8 +85,7 @@ class Dialect {
   // Serves a request that passed the server-level checks. Remaining faults
   // (truncate, reset mid_stream, garbage, drip, stream error, words) are the
   // dialect's to apply, normally through SendUnary / PlayStream.
-  virtual boost::asio::awaitable<void> Serve(const Request& request,
-                                             Conn& conn,
+  virtual boost::asio::awaitable<void> Serve(const Request& request, Conn& conn,
                                              const Faults& faults) const = 0;
 };
 

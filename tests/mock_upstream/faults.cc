@@ -1,10 +1,9 @@
 #include "tests/mock_upstream/faults.h"
 
+#include <boost/json/object.hpp>
 #include <charconv>
 #include <map>
 #include <mutex>
-
-#include <boost/json/object.hpp>
 
 #include "tests/mock_upstream/dialect.h"
 #include "tests/mock_upstream/json_out.h"
@@ -70,6 +69,9 @@ bool FieldText(const boost::json::object& mock, std::string_view name,
   return true;
 }
 
+// Bounds x-mock-words so a typo cannot exhaust memory.
+constexpr int64_t kMaxWords = 1'000'000;
+
 // One fault setting from either source.
 using Setter = void (*)(Faults&, std::string_view);
 
@@ -105,7 +107,10 @@ constexpr Knob kKnobs[] = {
     {"x-mock-garbage", "garbage",
      [](Faults& f, std::string_view v) { f.garbage = ParseBool(v); }},
     {"x-mock-words", "words",
-     [](Faults& f, std::string_view v) { SetInt(f.words, v); }},
+     [](Faults& f, std::string_view v) {
+       SetInt(f.words, v);
+       if (f.words > kMaxWords) f.words = kMaxWords;
+     }},
     {"x-mock-fail-first", "fail_first",
      [](Faults& f, std::string_view v) { SetInt(f.fail_first, v); }},
     {"x-mock-key", "key",
@@ -127,8 +132,8 @@ FailFirstCounters& Counters() {
 }  // namespace
 
 bool Faults::HasFailure() const {
-  return status >= 400 || latency_ms > 0 || reset != ResetMode::kNone || truncate ||
-         drip_ms > 0 || garbage || stream_error;
+  return status >= 400 || latency_ms > 0 || reset != ResetMode::kNone ||
+         truncate || drip_ms > 0 || garbage || stream_error;
 }
 
 void Faults::ClearFailures() {
@@ -153,7 +158,7 @@ Faults ParseFaults(const Request& request) {
   // Headers win. Most requests carry none, so scan the headers once rather
   // than looking each knob up.
   for (const auto& field : *request.msg) {
-    const std::string_view name = field.name_string();
+    const std::string_view name = Sv(field.name_string());
     if (name.size() < 7 || (name[0] != 'x' && name[0] != 'X') ||
         (name[6] != '-')) {
       continue;
@@ -161,7 +166,7 @@ Faults ParseFaults(const Request& request) {
     for (const Knob& knob : kKnobs) {
       if (name.size() == knob.header.size() &&
           boost::beast::iequals(name, knob.header)) {
-        knob.set(f, field.value());
+        knob.set(f, Sv(field.value()));
         break;
       }
     }
@@ -244,6 +249,8 @@ asio::awaitable<void> SendUnary(Conn& conn, const Faults& faults, int status,
     if (co_await conn.SendHead(status, content_type,
                                static_cast<int64_t>(body.size()), extra) &&
         co_await conn.SendRaw(body.substr(0, body.size() / 2))) {
+      // Let the peer read what was sent before the RST discards it.
+      co_await conn.Sleep(std::chrono::milliseconds(20));
       conn.Reset();
     }
     co_return;

@@ -2,26 +2,25 @@
 // headers or from a top-level "mock" object in a JSON body (headers win):
 //
 //   header                  "mock" field      effect
-//   x-mock-status: 429      "status"          that status, provider-shaped error
-//   x-mock-retry-after: 2   "retry_after"     adds Retry-After to error replies
-//   x-mock-retry-after-ms   "retry_after_ms"  adds retry-after-ms to errors
-//   x-mock-latency-ms: N    "latency_ms"      sleep before the status line
-//   x-mock-reset: M         "reset"           before_headers | mid_stream: RST
-//   x-mock-truncate: 1      "truncate"        cut the body short, close cleanly
-//   x-mock-drip-ms: N       "drip_ms"         pause between stream events
-//   x-mock-garbage: 1       "garbage"         200 with a body that isn't JSON
-//   x-mock-words: N         "words"           answer "w0 w1 ... w{N-1}"
+//   x-mock-status: 429      "status"          that status, provider-shaped
+//   error x-mock-retry-after: 2   "retry_after"     adds Retry-After to error
+//   replies x-mock-retry-after-ms   "retry_after_ms"  adds retry-after-ms to
+//   errors x-mock-latency-ms: N    "latency_ms"      sleep before the status
+//   line x-mock-reset: M         "reset"           before_headers | mid_stream:
+//   RST x-mock-truncate: 1      "truncate"        cut the body short, close
+//   cleanly x-mock-drip-ms: N       "drip_ms"         pause between stream
+//   events x-mock-garbage: 1       "garbage"         200 with a body that isn't
+//   JSON x-mock-words: N         "words"           answer "w0 w1 ... w{N-1}"
 //   x-mock-fail-first: N    "fail_first"      only the first N requests with
 //   x-mock-key: K           "key"             this key get the faults
 //   x-mock-stream-error: 1  "stream_error"    error event after 1st content
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "tests/mock_upstream/conn.h"
 

@@ -1,13 +1,12 @@
 #include "tests/mock_upstream/openai_dialect.h"
 
+#include <boost/beast/core/string.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <cmath>
 #include <cstring>
 #include <ctime>
 #include <vector>
-
-#include <boost/beast/core/string.hpp>
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 
 #include "tests/mock_upstream/json_out.h"
 #include "tests/mock_upstream/sse.h"
@@ -80,7 +79,7 @@ bool ContainsWordWeather(std::string_view s) {
   return false;
 }
 
-std::string_view Sv(const json::string& s) {
+std::string_view Sv(const json::string& s) {  // NOLINT: overload
   return std::string_view(s.data(), s.size());
 }
 
@@ -193,8 +192,7 @@ class OpenAiDialect final : public Dialect {
            !ModelId(path).empty();
   }
 
-  bool HasKey(const Request& request,
-              std::string_view key) const override {
+  bool HasKey(const Request& request, std::string_view key) const override {
     std::string_view auth = request.Header("authorization");
     constexpr std::string_view kBearer = "Bearer ";
     return auth.size() == kBearer.size() + key.size() &&
@@ -301,8 +299,7 @@ class OpenAiDialect final : public Dialect {
     const std::string_view model = Sv(model_v->get_string());
     const json::value* messages_v = Find(*body, "messages");
     if (messages_v == nullptr || !messages_v->is_array()) {
-      co_await InvalidRequest(conn,
-                              "Missing required parameter: 'messages'.",
+      co_await InvalidRequest(conn, "Missing required parameter: 'messages'.",
                               "messages", "missing_required_parameter");
       co_return;
     }
@@ -382,8 +379,8 @@ class OpenAiDialect final : public Dialect {
     if (stream_v != nullptr && stream_v->is_bool() && stream_v->get_bool()) {
       bool include_usage = false;
       if (const json::value* so = Find(*body, "stream_options")) {
-        include_usage = so->is_object() &&
-                        TrueField(so->get_object(), "include_usage");
+        include_usage =
+            so->is_object() && TrueField(so->get_object(), "include_usage");
       }
       BuildChunks(request.seq, created, model, tool_name, content,
                   finish_reason, include_usage, prompt_tokens,
@@ -580,8 +577,8 @@ class OpenAiDialect final : public Dialect {
         vec[i] = static_cast<float>(v);
         norm += v * v;
       }
-      const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm))
-                                   : 1.0f;
+      const float scale =
+          norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 1.0f;
       for (float& v : vec) v *= scale;
       if (index > 0) out.push_back(',');
       out.append("{\"object\":\"embedding\",\"index\":");
@@ -629,8 +626,8 @@ class OpenAiDialect final : public Dialect {
           } else if (item.is_array()) {
             emit_tokens(item.get_array());
           } else {
-            co_await InvalidRequest(conn, "Invalid type for 'input'.",
-                                    "input", "invalid_type");
+            co_await InvalidRequest(conn, "Invalid type for 'input'.", "input",
+                                    "invalid_type");
             co_return;
           }
         }

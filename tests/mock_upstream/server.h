@@ -5,6 +5,10 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,10 +16,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "tests/mock_upstream/conn.h"
 #include "tests/mock_upstream/dialect.h"
@@ -39,7 +39,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens. Throws boost::system::system_error on failure.
+  // Binds, listens and takes over SIGTERM/SIGINT. Throws
+  // boost::system::system_error on failure.
   void Listen();
   uint16_t port() const { return port_; }
 
@@ -68,8 +69,8 @@ class Server {
 
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(tcp::socket socket, size_t shard);
-  asio::awaitable<void> Handle(const Request& request, Conn& conn,
-                               size_t shard, uint64_t& counted_epoch);
+  asio::awaitable<void> Handle(const Request& request, Conn& conn, size_t shard,
+                               uint64_t& counted_epoch);
   asio::awaitable<void> HandleControl(const Request& request, Conn& conn);
   void Record(const Request& request, size_t shard, bool new_connection);
   void WriteStats(std::string& out);
@@ -88,6 +89,7 @@ class Server {
   // members above are still alive.
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::signal_set> signals_;
 };
 
 }  // namespace across::mock

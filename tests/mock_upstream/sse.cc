@@ -4,6 +4,11 @@
 #include <chrono>
 
 namespace across::mock {
+namespace {
+
+constexpr std::chrono::milliseconds kPauseBeforeReset{20};
+
+}  // namespace
 
 asio::awaitable<void> PlayStream(Conn& conn, const Faults& faults,
                                  const EventList& events,
@@ -27,6 +32,8 @@ asio::awaitable<void> PlayStream(Conn& conn, const Faults& faults,
     if (cut && i == half) {
       // Half the events are out: break the stream here.
       if (faults.reset == ResetMode::kMidStream) {
+        // Let the peer read what was sent before the RST discards it.
+        co_await conn.Sleep(kPauseBeforeReset);
         conn.Reset();
       } else {
         conn.Close();  // no terminating chunk, no [DONE]
@@ -34,7 +41,9 @@ asio::awaitable<void> PlayStream(Conn& conn, const Faults& faults,
       co_return;
     }
     if (i > 0 && faults.drip_ms > 0) {
-      co_await conn.Sleep(std::chrono::milliseconds(faults.drip_ms));
+      if (!co_await conn.Sleep(std::chrono::milliseconds(faults.drip_ms))) {
+        co_return;
+      }
     }
     if (!co_await conn.SendChunk(events[i])) co_return;
     if (faults.stream_error && i == std::min(plan.first_content, n - 1)) {

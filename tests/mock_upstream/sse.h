@@ -3,11 +3,10 @@
 // applied. Shared by every streaming dialect.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <cstddef>
 #include <span>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "tests/mock_upstream/conn.h"
 #include "tests/mock_upstream/event_list.h"

@@ -12,10 +12,10 @@ setup:
 	@tools/setup.sh
 
 build: setup-build
-	$(BAZEL) build //gateway:across_gateway
+	$(BAZEL) build --config=opt //gateway:across_gateway
 
 run: build
-	./bazel-bin/gateway/across_gateway $(ARGS)
+	./bazel-out/k8-opt/bin/gateway/across_gateway $(ARGS)
 
 test: setup
 	@tools/test.sh

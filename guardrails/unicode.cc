@@ -1,5 +1,7 @@
 #include "guardrails/unicode.h"
 
+#include <vector>
+
 #include <re2/re2.h>
 
 namespace across::guardrails {
@@ -111,12 +113,21 @@ bool IsWordChar(char32_t cp) {
     return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
            (cp >= 'A' && cp <= 'Z') || cp == '_';
   }
-  // RE2 carries the Unicode tables, so the rare non-ASCII case asks it
-  // rather than shipping our own.
+  // RE2 carries the Unicode tables, so ask it rather than ship our own;
+  // the Basic Multilingual Plane is tabulated once (8 KiB) so long
+  // non-Latin texts do not pay a regex call per character.
   static const RE2 kWord("[\\pL\\pN\\pM_]");
-  std::string utf8;
-  AppendUtf8(cp, utf8);
-  return RE2::FullMatch(re2::StringPiece(utf8.data(), utf8.size()), kWord);
+  auto ask = [](char32_t c) {
+    std::string utf8;
+    AppendUtf8(c, utf8);
+    return RE2::FullMatch(re2::StringPiece(utf8.data(), utf8.size()), kWord);
+  };
+  static const std::vector<bool>* kBmp = [&ask] {
+    auto* table = new std::vector<bool>(0x10000);
+    for (char32_t c = 0x80; c < 0x10000; ++c) (*table)[c] = ask(c);
+    return table;
+  }();
+  return cp < 0x10000 ? (*kBmp)[cp] : ask(cp);
 }
 
 std::string_view TrimRight(std::string_view text) {

@@ -14,8 +14,14 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
-  nodejs npm curl wrk kubernetes-client
+  nodejs npm curl wrk
+  # tests/deploy: a Helm-compatible renderer built from Debian's Go sources
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
 )
+# kubectl for tests/deploy: Debian's kubernetes-client unless a kubectl exists
+# (some images ship /usr/bin/kubectl in another package; dpkg refuses to
+# overwrite it).
+if ! command -v kubectl >/dev/null; then TEST_PACKAGES+=(kubernetes-client); fi
 
 packages=("${BUILD_PACKAGES[@]}")
 if [[ "${1:-}" != "--build" ]]; then packages+=("${TEST_PACKAGES[@]}"); fi

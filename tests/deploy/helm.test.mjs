@@ -217,8 +217,10 @@ describe("helm chart: rendered (helmrender, strict)", () => {
     assert.notEqual(a, b);
   });
 
-  it("a values file works like helm -f", async () => {
-    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "across-values-")), "prod.yaml");
+  it("a values file works like helm -f", async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "across-values-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const f = path.join(dir, "prod.yaml");
     fs.writeFileSync(
       f,
       YAML.stringify({

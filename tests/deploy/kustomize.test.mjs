@@ -136,6 +136,27 @@ describe("kustomize", () => {
     }
   });
 
+  it("no-servicemonitor component drops only the ServiceMonitor (kustomize >= 3.7)", async (t) => {
+    if (!kustomizeSupportsComponents()) {
+      t.skip(`kubectl ${kubectl().version} embeds kustomize ${kubectl().kustomize}: no components`);
+      return;
+    }
+    const dir = tempKustomization((rel) =>
+      YAML.stringify({
+        resources: [rel(path.join(K8S_DIR, "overlays/prod"))],
+        components: [rel(path.join(K8S_DIR, "components/no-servicemonitor"))],
+      }),
+    );
+    try {
+      const { objects } = kustomize(dir);
+      const kinds = objects.map((o) => o.kind).sort();
+      const full = kustomize(path.join(K8S_DIR, "overlays/prod")).objects.map((o) => o.kind).filter((k) => k !== "ServiceMonitor");
+      assert.deepEqual(kinds, full.sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the strict field check catches a misspelt field", async () => {
     const { objects } = kustomize(path.join(K8S_DIR, "base"));
     const dep = structuredClone(objects.find((o) => o.kind === "Deployment"));

@@ -60,10 +60,14 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 # Every listed name must be a real Debian package (catches typos and
-# version bumps such as libgrpc29 -> libgrpc31).
+# version bumps such as libgrpc29 -> libgrpc31). One dpkg-query for all of
+# them; apt-cache only for the few not installed here.
+declare -A installed=()
+while read -r name status; do
+  [[ "$status" == *"install ok installed"* ]] && installed["${name%%:*}"]=1
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${!listed[@]}" 2>/dev/null || true)
 for pkg in "${!listed[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' &&
-     ! apt-cache show "$pkg" >/dev/null 2>&1; then
+  if [[ -z "${installed[$pkg]:-}" ]] && ! apt-cache show "$pkg" >/dev/null 2>&1; then
     fail "$packages_file lists '$pkg', which is not a known Debian package here"
   fi
 done
@@ -79,34 +83,9 @@ if ! ldd_out="$(LC_ALL=C ldd "$binary" 2>&1)"; then
   exit 2
 fi
 
-# Owner package of a file. On merged-/usr systems ldd reports /lib/... while
-# dpkg may have recorded /usr/lib/... (or the reverse), and a library may be a
-# symlink shipped by a different path: try each spelling.
-owner_of() {
-  local path="$1" candidate out
-  local -a tries=("$path" "$(readlink -f "$path")")
-  for candidate in "${tries[@]}"; do
-    case "$candidate" in
-      /usr/*) tries+=("${candidate#/usr}") ;;
-      *) tries+=("/usr$candidate") ;;
-    esac
-  done
-  for candidate in "${tries[@]}"; do
-    if out="$(dpkg -S "$candidate" 2>/dev/null)"; then
-      # "libfoo1:amd64: /usr/lib/x86_64-linux-gnu/libfoo.so.1" (diversions
-      # print extra lines; take the first package of the last match)
-      out="$(grep -v '^diversion by' <<<"$out" | tail -n1)"
-      out="${out%%: /*}"
-      out="${out%%,*}"
-      echo "${out%%:*}"
-      return 0
-    fi
-  done
-  return 1
-}
-
-declare -A needed=() libs_of=()
-nlibs=0
+# Parse ldd: "libfoo.so.1 => /path (addr)", "/lib64/ld-linux... (addr)",
+# "libbar.so.2 => not found", "linux-vdso.so.1 (addr)".
+libs=() paths=()
 while IFS= read -r line; do
   line="${line#"${line%%[![:space:]]*}"}"
   [[ -z "$line" ]] && continue
@@ -119,14 +98,54 @@ while IFS= read -r line; do
     /*) lib="${line%% (*}"; path="$lib" ;;          # the dynamic loader
     *) echo "ldd_check: unrecognised ldd line: $line" >&2; continue ;;
   esac
+  libs+=("$lib")
+  paths+=("$path")
+done <<<"$ldd_out"
+
+# Owner packages, in one dpkg-query. On merged-/usr systems ldd reports
+# /lib/... while dpkg may have recorded /usr/lib/... (or the reverse), and a
+# library may be a symlink shipped under another name: ask for every spelling.
+spellings() {
+  local p="$1" r
+  r="$(readlink -f "$p")"
+  local c
+  for c in "$p" "$r"; do
+    echo "$c"
+    case "$c" in
+      /usr/*) echo "${c#/usr}" ;;
+      *) echo "/usr$c" ;;
+    esac
+  done
+}
+declare -A owner=()
+if [[ ${#paths[@]} -gt 0 ]]; then
+  mapfile -t queries < <(for p in "${paths[@]}"; do spellings "$p"; done | sort -u)
+  # "libfoo1:amd64: /usr/lib/x86_64-linux-gnu/libfoo.so.1"; "pkg-a, pkg-b: /x"
+  # for shared directories; "diversion by ..." lines are skipped.
+  while IFS= read -r line; do
+    [[ "$line" == "diversion "* || "$line" != *": /"* ]] && continue
+    file="/${line#*: /}"
+    pkg="${line%%: /*}"
+    pkg="${pkg%%,*}"
+    owner["$file"]="${pkg%%:*}"
+  done < <(dpkg-query -S "${queries[@]}" 2>/dev/null || true)
+fi
+
+declare -A needed=() libs_of=()
+nlibs=0
+for i in "${!paths[@]}"; do
+  lib="${libs[$i]}" path="${paths[$i]}" pkg=""
+  while IFS= read -r c; do
+    if [[ -n "${owner[$c]:-}" ]]; then pkg="${owner[$c]}"; break; fi
+  done < <(spellings "$path")
   nlibs=$((nlibs + 1))
-  if ! pkg="$(owner_of "$path")"; then
+  if [[ -z "$pkg" ]]; then
     fail "$lib ($path) belongs to no Debian package; the runtime image cannot install it"
     continue
   fi
   needed["$pkg"]=1
   libs_of["$pkg"]+="${libs_of[$pkg]:+ }$lib"
-done <<<"$ldd_out"
+done
 
 # --- compare -------------------------------------------------------------
 is_base() { local b; for b in "${base_packages[@]}"; do [[ "$1" == "$b" ]] && return 0; done; return 1; }

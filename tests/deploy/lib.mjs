@@ -114,6 +114,7 @@ export function helmrender() {
     "Sprig sources not found: apt-get install golang-github-masterminds-sprig-dev",
   );
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "across-helmrender-"));
+  process.on("exit", () => fs.rmSync(outDir, { recursive: true, force: true }));
   const bin = path.join(outDir, "helmrender");
   const env = {
     ...process.env,
@@ -560,22 +561,49 @@ export function assertGateway(objects, opts = {}) {
 // ------------------------------------------------------------------ binary
 
 // The built gateway, if any: $GATEWAY_BIN (set by tools/test.sh) or
-// $ACROSS_GATEWAY_BINARY, else the usual Bazel output paths. null if none.
+// $ACROSS_GATEWAY_BINARY if set, else the usual Bazel output paths. null if none.
+// Returns a private copy, so a concurrent `bazel build` replacing the output
+// cannot pull the file away in the middle of a test.
+let binaryCopy;
+// Candidates passed over, for diagnostics.
+export const skippedBinaries = [];
+
+// An ASan/UBSan/TSan build (`bazel build --config=asan` leaves one in
+// bazel-bin) links sanitizer runtimes the image never ships: not the binary
+// the image is built from.
+function isSanitizerBuild(p) {
+  const r = spawnSync("ldd", [p], { encoding: "utf8" });
+  return /\blib(a|ub|t|hwa|l)san\.so/.test(r.stdout || "");
+}
+
 export function gatewayBinary() {
-  const candidates = [
-    process.env.GATEWAY_BIN,
-    process.env.ACROSS_GATEWAY_BINARY,
-    path.join(REPO, "bazel-bin/gateway/across_gateway"),
-    path.join(REPO, "bazel-out/k8-opt/bin/gateway/across_gateway"),
-    path.join(REPO, "bazel-out/k8-fastbuild/bin/gateway/across_gateway"),
-  ].filter(Boolean);
+  if (binaryCopy !== undefined) return binaryCopy;
+  const explicit = process.env.GATEWAY_BIN || process.env.ACROSS_GATEWAY_BINARY;
+  // An explicit path is authoritative: missing means "no binary".
+  const candidates = explicit
+    ? [explicit]
+    : [
+        path.join(REPO, "bazel-bin/gateway/across_gateway"),
+        path.join(REPO, "bazel-out/k8-opt/bin/gateway/across_gateway"),
+        path.join(REPO, "bazel-out/k8-fastbuild/bin/gateway/across_gateway"),
+      ];
   for (const c of candidates) {
     try {
-      fs.accessSync(c, fs.constants.X_OK);
-      if (fs.statSync(c).isFile()) return c;
+      if (!fs.statSync(c).isFile()) continue;
+      if (isSanitizerBuild(c)) {
+        skippedBinaries.push(`${c} (sanitizer build)`);
+        continue;
+      }
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "across-gateway-bin-"));
+      fs.chmodSync(dir, 0o755); // the docker test runs it as uid 65532
+      const copy = path.join(dir, "across_gateway");
+      fs.copyFileSync(c, copy);
+      fs.chmodSync(copy, 0o755);
+      process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+      return (binaryCopy = copy);
     } catch {
-      // next
+      // gone or unreadable: next
     }
   }
-  return null;
+  return (binaryCopy = null);
 }

@@ -107,6 +107,21 @@ class Basics(unittest.TestCase):
         self.assertEqual("".join(words).split(), ["w0", "w1", "w2", "w3", "w4"])
         self.assertGreater(times[-1] - times[0], 0.25 * 3, times)
 
+    def test_metrics_count_grpc_requests(self):
+        before = STACK.gateway.metrics()
+        STACK.gateway.grpc.chat(grpc_chat("echo", "m"))
+        list(STACK.gateway.grpc.chat_stream(grpc_chat("gpt-mock", "m n o")))
+        after = STACK.gateway.metrics()
+        ms = harness.metric_sum
+        self.assertEqual(ms(after, "across_requests_total", front_end="grpc", operation="chat", status="200")
+                         - ms(before, "across_requests_total", front_end="grpc", operation="chat", status="200"), 1)
+        self.assertEqual(ms(after, "across_requests_total", front_end="grpc", operation="chat_stream",
+                            provider="mock", status="200")
+                         - ms(before, "across_requests_total", front_end="grpc", operation="chat_stream",
+                              provider="mock", status="200"), 1)
+        self.assertGreater(ms(after, "across_tokens_total", provider="mock", kind="completion")
+                           - ms(before, "across_tokens_total", provider="mock", kind="completion"), 0)
+
     def test_embed(self):
         for model in ("echo", "embed-mock"):
             with self.subTest(model=model):
@@ -149,20 +164,30 @@ class Errors(unittest.TestCase):
         e = rpc_error(STACK.gateway.grpc.chat, grpc_chat("echo", "x", temperature=7))
         self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
-    def test_malformed_protobuf(self):
-        garbage = b"\x0a\xff\xff\xff\xff\x0f\x12\x05junk" + bytes(range(256))
+    GARBAGE = b"\x0a\xff\xff\xff\xff\x0f\x12\x05junk" + bytes(range(256))
+
+    def send_garbage(self, method):
+        path = "/%s/%s" % (harness.SERVICE, method)
+        if method == "ChatStream":
+            stub = STACK.gateway.grpc.channel.unary_stream(path)
+            return rpc_error(lambda: list(stub(self.GARBAGE, timeout=t(5))))
+        return rpc_error(STACK.gateway.grpc.raw_unary, path, self.GARBAGE)
+
+    def test_malformed_protobuf_server_stays_up(self):
         for method in ("Chat", "Embed", "ChatStream"):
-            with self.subTest(method=method):
-                path = "/%s/%s" % (harness.SERVICE, method)
-                if method == "ChatStream":
-                    stub = STACK.gateway.grpc.channel.unary_stream(path)
-                    e = rpc_error(lambda: list(stub(garbage, timeout=t(5))))
-                else:
-                    e = rpc_error(STACK.gateway.grpc.raw_unary, path, garbage)
-                self.assertIn(e.code(), (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.INTERNAL), e)
-        # Still up.
+            self.assertNotEqual(self.send_garbage(method).code(), grpc.StatusCode.OK)
         resp, _ = STACK.gateway.grpc.chat(grpc_chat("echo", "still alive"))
         self.assertEqual(resp.choices[0].message.content, "still alive")
+
+    def test_malformed_protobuf_status(self):
+        # A request that is not a valid message is the caller's fault:
+        # INVALID_ARGUMENT (or INTERNAL, gRPC's own "failed to parse"), never
+        # UNIMPLEMENTED, which claims the method does not exist.
+        for method in ("Chat", "Embed", "ChatStream"):
+            with self.subTest(method=method):
+                e = self.send_garbage(method)
+                self.assertIn(e.code(), (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.INTERNAL),
+                              "%s: %s %r" % (method, e.code(), e.details()))
 
     def test_oversized_message(self):
         e = rpc_error(STACK.gateway.grpc.chat, grpc_chat("echo", "x" * 100000))

@@ -248,6 +248,33 @@ class Streaming(unittest.TestCase):
         self.assertGreater(times[-1] - times[0], 0.4, times)
 
 
+    def test_client_disconnect_aborts_upstream(self):
+        def open_upstream():
+            return STACK.mock.stats()["open_connections"] - 1  # minus the asking one
+
+        box = {}
+
+        def on_event(ev, result):
+            if len(result.events) == 2:
+                box["during"] = open_upstream()
+                return True  # stop reading: the connection is closed
+            return False
+
+        trace = harness.new_secret("disconnect")
+        result = harness.sse_request(STACK.gateway.http_port,
+                                     user_chat("gpt-mock", "x", stream=True, mock={"drip_ms": 200, "words": 100}),
+                                     {"x-across-trace-id": trace}, on_event=on_event)
+        self.assertEqual(len(result.events), 2)
+        closed_at = time.monotonic()
+        # The gateway notices on its next write and drops the upstream
+        # stream (~20 s long if left running).
+        harness.wait_until(lambda: open_upstream() < box["during"], t(3),
+                           what="upstream connection closed after the client left (open during: %d)" % box["during"])
+        entry = STACK.gateway.access_entry(trace, timeout=t(3))
+        self.assertLess(time.monotonic() - closed_at, t(3))
+        self.assertLess(entry.get("completion_tokens", 0), 100)
+
+
 class Embeddings(unittest.TestCase):
     def check(self, model):
         status, headers, body, raw = STACK.gateway.post_json("/v1/embeddings",

@@ -39,7 +39,7 @@ class RecordingSink : public ChunkSink {
 // Runs `fn` to completion on a fresh io_context and returns its result
 // (kept in an optional: co_spawn wants default-constructible results).
 template <typename T, typename Fn>
-T Run(Fn fn) {
+T RunCo(Fn fn) {
   asio::io_context ioc;
   std::optional<T> out;
   asio::co_spawn(
@@ -80,7 +80,7 @@ TEST(EchoProvider, ChatAnswersLastUserMessage) {
                       {v1::ROLE_USER, "first question"},
                       {v1::ROLE_ASSISTANT, "an answer"},
                       {v1::ROLE_USER, "hello big world"}});
-  auto r = Run<Result<v1::ChatResponse>>(
+  auto r = RunCo<Result<v1::ChatResponse>>(
       [&] { return f.provider.Chat(f.call, req); });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->id().rfind("chatcmpl-echo-", 0), 0u);
@@ -106,13 +106,13 @@ TEST(EchoProvider, ChatWithPartsAndNoUserMessage) {
   m->add_parts()->set_text("look at");
   m->add_parts()->mutable_image_url()->set_url("https://x/y.png");
   m->add_parts()->set_text("this");
-  auto r = Run<Result<v1::ChatResponse>>(
+  auto r = RunCo<Result<v1::ChatResponse>>(
       [&] { return f.provider.Chat(f.call, req); });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->choices(0).message().content(), "look at this");
 
   auto empty = Request({{v1::ROLE_SYSTEM, ""}});
-  r = Run<Result<v1::ChatResponse>>(
+  r = RunCo<Result<v1::ChatResponse>>(
       [&] { return f.provider.Chat(f.call, empty); });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->choices(0).message().content(), "");
@@ -124,7 +124,7 @@ TEST(EchoProvider, StreamsWordByWord) {
   Fixture f;
   RecordingSink sink;
   auto req = Request({{v1::ROLE_USER, "hello world"}});
-  auto st = Run<Status>(
+  auto st = RunCo<Status>(
       [&] { return f.provider.ChatStream(f.call, req, sink); });
   ASSERT_TRUE(st.ok()) << st.error().message;
   ASSERT_EQ(sink.chunks.size(), 5u);
@@ -153,7 +153,7 @@ TEST(EchoProvider, StopsWhenClientGoes) {
   Fixture f;
   RecordingSink sink(2);
   auto req = Request({{v1::ROLE_USER, "one two three four"}});
-  auto st = Run<Status>(
+  auto st = RunCo<Status>(
       [&] { return f.provider.ChatStream(f.call, req, sink); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().http_status, 499);
@@ -167,7 +167,7 @@ TEST(EchoProvider, DelayAndDeadline) {
   (*req.mutable_extra_params()->mutable_fields())["echo_delay_ms"]
       .set_number_value(20);
   const auto start = Clock::now();
-  auto st = Run<Status>(
+  auto st = RunCo<Status>(
       [&] { return f.provider.ChatStream(f.call, req, sink); });
   ASSERT_TRUE(st.ok());
   EXPECT_GE(Clock::now() - start, 60ms);
@@ -176,7 +176,7 @@ TEST(EchoProvider, DelayAndDeadline) {
   Fixture g;
   RecordingSink sink2;
   g.ctx.deadline = Clock::now() + 30ms;
-  st = Run<Status>([&] { return g.provider.ChatStream(g.call, req, sink2); });
+  st = RunCo<Status>([&] { return g.provider.ChatStream(g.call, req, sink2); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().http_status, 504);
   EXPECT_LT(sink2.chunks.size(), 4u);
@@ -198,7 +198,7 @@ TEST(EchoProvider, EmbeddingsAreDeterministicAndNormalized) {
   req.add_input("hello world");
   req.add_input("something else entirely");
   req.add_input("hello world");
-  auto r = Run<Result<v1::EmbedResponse>>(
+  auto r = RunCo<Result<v1::EmbedResponse>>(
       [&] { return f.provider.Embed(f.call, req); });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->model(), "echo-upstream");

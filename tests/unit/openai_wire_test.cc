@@ -397,10 +397,12 @@ TEST(SerializeChatRequest, EscapesStrings) {
   v1::ChatRequest req;
   auto* msg = req.add_messages();
   msg->set_role(v1::ROLE_USER);
-  msg->set_content(std::string("quote\" back\\ nl\n tab\t ctl\x01 é 😀", 31));
-  auto v = J(SerializeChatRequest(req, "m", false));
-  EXPECT_EQ(v.at("messages").at(0).at("content").as_string(),
-            std::string("quote\" back\\ nl\n tab\t ctl\x01 é 😀", 31));
+  static constexpr char kText[] = "quote\" back\\ nl\n tab\t ctl\x01 é 😀";
+  msg->set_content(kText);
+  std::string body = SerializeChatRequest(req, "m", false);
+  EXPECT_NE(body.find(R"(ctl\u0001)"), std::string::npos) << body;
+  auto v = J(body);
+  EXPECT_EQ(v.at("messages").at(0).at("content").as_string(), kText);
 }
 
 // ---- Chat responses ---------------------------------------------------------

@@ -1,0 +1,17 @@
+// YAML (or JSON, which YAML reads too) → JSON text, so route configs go
+// through protobuf's JSON parser like the server config does
+// (gateway/config/config_loader.cc uses the same conversion).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "gateway/common/error.h"
+
+namespace across::routing {
+
+// Errors read "<source>: invalid YAML at line L, column C: <reason>" or
+// "<source>: the top level must be a mapping".
+Result<std::string> YamlToJson(std::string_view text, std::string_view source);
+
+}  // namespace across::routing

@@ -14,10 +14,14 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
-  nodejs npm curl wrk
+  curl wrk
   # tests/deploy: a Helm-compatible renderer built from Debian's Go sources
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev
 )
+# Node.js and npm may come from elsewhere (e.g. NodeSource's nodejs bundles
+# npm, and Debian's npm then conflicts): install Debian's only when absent.
+if ! command -v node >/dev/null; then TEST_PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null; then TEST_PACKAGES+=(npm); fi
 # kubectl for tests/deploy: Debian's kubernetes-client unless a kubectl exists
 # (some images ship /usr/bin/kubectl in another package; dpkg refuses to
 # overwrite it).

@@ -1,7 +1,7 @@
 #include "providers/catalog.h"
 
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "providers/echo/echo_provider.h"
 #include "providers/openai/openai_provider.h"
@@ -15,35 +15,36 @@ constexpr const char* kBearer = "authorization";
 // Built once, never destroyed, so returned pointers stay valid at exit.
 const std::vector<ProviderPreset>& Presets() {
   static const auto* const kPresets = new std::vector<ProviderPreset>{
-    ProviderPreset{"openai", "openai", "https://api.openai.com/v1",
-                   "OPENAI_API_KEY", kBearer},
-    ProviderPreset{"groq", "openai", "https://api.groq.com/openai/v1",
-                   "GROQ_API_KEY", kBearer},
-    ProviderPreset{"together", "openai", "https://api.together.xyz/v1",
-                   "TOGETHER_API_KEY", kBearer},
-    ProviderPreset{"fireworks", "openai",
-                   "https://api.fireworks.ai/inference/v1",
-                   "FIREWORKS_API_KEY", kBearer},
-    ProviderPreset{"deepseek", "openai", "https://api.deepseek.com/v1",
-                   "DEEPSEEK_API_KEY", kBearer},
-    ProviderPreset{"mistral", "openai", "https://api.mistral.ai/v1",
-                   "MISTRAL_API_KEY", kBearer},
-    ProviderPreset{"xai", "openai", "https://api.x.ai/v1", "XAI_API_KEY",
-                   kBearer},
-    ProviderPreset{"openrouter", "openai", "https://openrouter.ai/api/v1",
-                   "OPENROUTER_API_KEY", kBearer},
-    ProviderPreset{"perplexity", "openai", "https://api.perplexity.ai",
-                   "PERPLEXITY_API_KEY", kBearer},
-    ProviderPreset{"deepinfra", "openai", "https://api.deepinfra.com/v1/openai",
-                   "DEEPINFRA_API_KEY", kBearer},
-    // Local servers: no key by default.
-    ProviderPreset{"ollama", "openai", "http://127.0.0.1:11434/v1", "",
-                   kBearer},
-    ProviderPreset{"vllm", "openai", "http://127.0.0.1:8000/v1", "", kBearer},
-    ProviderPreset{"gemini-openai", "openai",
-                   "https://generativelanguage.googleapis.com/v1beta/openai",
-                   "GEMINI_API_KEY", kBearer},
-    ProviderPreset{"echo", "echo", "", "", ""},
+      ProviderPreset{"openai", "openai", "https://api.openai.com/v1",
+                     "OPENAI_API_KEY", kBearer},
+      ProviderPreset{"groq", "openai", "https://api.groq.com/openai/v1",
+                     "GROQ_API_KEY", kBearer},
+      ProviderPreset{"together", "openai", "https://api.together.xyz/v1",
+                     "TOGETHER_API_KEY", kBearer},
+      ProviderPreset{"fireworks", "openai",
+                     "https://api.fireworks.ai/inference/v1",
+                     "FIREWORKS_API_KEY", kBearer},
+      ProviderPreset{"deepseek", "openai", "https://api.deepseek.com/v1",
+                     "DEEPSEEK_API_KEY", kBearer},
+      ProviderPreset{"mistral", "openai", "https://api.mistral.ai/v1",
+                     "MISTRAL_API_KEY", kBearer},
+      ProviderPreset{"xai", "openai", "https://api.x.ai/v1", "XAI_API_KEY",
+                     kBearer},
+      ProviderPreset{"openrouter", "openai", "https://openrouter.ai/api/v1",
+                     "OPENROUTER_API_KEY", kBearer},
+      ProviderPreset{"perplexity", "openai", "https://api.perplexity.ai",
+                     "PERPLEXITY_API_KEY", kBearer},
+      ProviderPreset{"deepinfra", "openai",
+                     "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY",
+                     kBearer},
+      // Local servers: no key by default.
+      ProviderPreset{"ollama", "openai", "http://127.0.0.1:11434/v1", "",
+                     kBearer},
+      ProviderPreset{"vllm", "openai", "http://127.0.0.1:8000/v1", "", kBearer},
+      ProviderPreset{"gemini-openai", "openai",
+                     "https://generativelanguage.googleapis.com/v1beta/openai",
+                     "GEMINI_API_KEY", kBearer},
+      ProviderPreset{"echo", "echo", "", "", ""},
   };
   return *kPresets;
 }
@@ -81,11 +82,10 @@ Result<std::unique_ptr<Provider>> MakeProvider(
   if (type == "echo") {
     return std::unique_ptr<Provider>(std::make_unique<EchoProvider>(cfg.id()));
   }
-  return Error::InvalidRequest("provider \"" + cfg.id() +
-                                   "\": unknown provider type \"" +
-                                   std::string(type) +
-                                   "\" (known types: openai, echo)",
-                               "type");
+  return Error::InvalidRequest(
+      "provider \"" + cfg.id() + "\": unknown provider type \"" +
+          std::string(type) + "\" (known types: openai, echo)",
+      "type");
 }
 
 }  // namespace across

@@ -22,10 +22,6 @@ struct Inherited {
   google::protobuf::Struct params;
 };
 
-std::string Join(const std::string& prefix, std::string_view field) {
-  return prefix + std::string(field);
-}
-
 class Compiler {
  public:
   Compiler(const CompileOptions& options, std::string source, std::string route)
@@ -253,7 +249,8 @@ Result<int> Compiler::ResolveRef(const google::protobuf::Value& ref,
   if (ref.has_number_value()) {
     const double n = ref.number_value();
     if (n != std::floor(n) || n < 0 || n >= c.targets_size()) {
-      return Fail(field, "target index " + std::to_string(n) + " is out of range (" +
+      return Fail(field, "target index " + std::to_string(static_cast<long>(n)) +
+                             " is out of range (" +
                              std::to_string(c.targets_size()) + " targets)");
     }
     return static_cast<int>(n);

@@ -17,6 +17,29 @@ Error LoadError(std::string_view source, std::string_view reason) {
   return Error::InvalidRequest(std::string(source) + ": " + std::string(reason));
 }
 
+// protobuf reports "(targets[0]) weigth: Cannot find field." or
+// "(targets[0].retry.attempts): invalid value ..."; rewrite both as
+// "<field path>: <reason>" like the rest of the config errors.
+std::string FieldError(std::string msg) {
+  if (!msg.empty() && msg[0] == '(') {
+    const size_t close = msg.find(')');
+    if (close != std::string::npos) {
+      std::string path = msg.substr(1, close - 1);
+      std::string rest = msg.substr(close + 1);
+      if (rest.rfind(": ", 0) == 0) {
+        msg = path + rest;
+      } else if (rest.rfind(" ", 0) == 0) {
+        msg = path + (path.empty() ? "" : ".") + rest.substr(1);
+      }
+    }
+  }
+  const std::string kUnknown = "Cannot find field.";
+  if (size_t at = msg.find(kUnknown); at != std::string::npos) {
+    msg.replace(at, kUnknown.size(), "unknown field");
+  }
+  return msg;
+}
+
 template <typename Message>
 Result<Message> FromJson(const std::string& json, std::string_view source) {
   Message msg;
@@ -25,8 +48,8 @@ Result<Message> FromJson(const std::string& json, std::string_view source) {
   auto status = google::protobuf::util::JsonStringToMessage(json, &msg, options);
   if (!status.ok()) {
     // protobuf names the field: "(targets[0]) weigth: Cannot find field."
-    return LoadError(source, std::string(status.message().data(),
-                                         status.message().size()));
+    return LoadError(source, FieldError(std::string(status.message().data(),
+                                                    status.message().size())));
   }
   return msg;
 }

@@ -87,7 +87,7 @@ GuardrailResult Webhook::Complete(const HttpOutcome& outcome,
   const boost::json::value* explanation = body->get_object().if_contains("explanation");
   result.explanation =
       explanation != nullptr && explanation->is_string()
-          ? std::string(explanation->get_string().substr(0, 500))
+          ? std::string(std::string_view(explanation->get_string()).substr(0, 500))
           : std::string("webhook verdict: ") +
                 (verdict->get_bool() ? "pass" : "fail");
   if (negated()) result.explanation += " [inverted by not]";

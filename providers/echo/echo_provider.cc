@@ -1,16 +1,15 @@
 #include "providers/echo/echo_provider.h"
 
 #include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 #include <utility>
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace across {
 namespace {
@@ -53,7 +52,9 @@ int64_t UnixNow() {
       .count();
 }
 
-std::string CompletionId() { return "chatcmpl-echo-" + NewTraceId().substr(0, 24); }
+std::string CompletionId() {
+  return "chatcmpl-echo-" + NewTraceId().substr(0, 24);
+}
 
 std::chrono::milliseconds DelayFor(const v1::ChatRequest& request) {
   const auto& fields = request.extra_params().fields();
@@ -197,7 +198,8 @@ asio::awaitable<Status> EchoProvider::ChatStream(UpstreamCall& call,
       const auto wake = Clock::now() + delay;
       const bool past_deadline = wake > call.ctx.deadline;
       timer->expires_at(past_deadline ? call.ctx.deadline : wake);
-      auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      auto [ec] =
+          co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec) co_return Error::FromHttpStatus(499, info_.id + ": cancelled");
       if (past_deadline) {
         co_return Error::Timeout(info_.id + ": deadline exceeded");

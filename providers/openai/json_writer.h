@@ -4,13 +4,13 @@
 // not boost::json's "7E-1").
 #pragma once
 
+#include <google/protobuf/struct.pb.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <google/protobuf/struct.pb.h>
 
 namespace across::openai {
 

@@ -1,6 +1,9 @@
 #include "providers/openai/openai_provider.h"
 
 #include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <charconv>
 #include <ctime>
 #include <iomanip>
@@ -8,10 +11,6 @@
 #include <sstream>
 #include <utility>
 #include <vector>
-
-#include <boost/algorithm/string/predicate.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 
 #include "gateway/upstream/sse_parser.h"
 #include "providers/openai/openai_wire.h"
@@ -59,8 +58,8 @@ std::string_view SecretInUse(const UpstreamCall& call,
 bool IsErrorPayload(std::string_view data) {
   if (data.find("\"error\"") == std::string_view::npos) return false;
   boost::system::error_code ec;
-  boost::json::value v =
-      boost::json::parse(boost::json::string_view(data.data(), data.size()), ec);
+  boost::json::value v = boost::json::parse(
+      boost::json::string_view(data.data(), data.size()), ec);
   if (ec || !v.is_object()) return false;
   const boost::json::value* e = v.get_object().if_contains("error");
   return e != nullptr && !e->is_null();
@@ -202,7 +201,8 @@ Error OpenAiProvider::Named(Error error, const UpstreamCall& call) const {
 
 Error OpenAiProvider::UpstreamFailure(const UpstreamResponse& response,
                                       const UpstreamCall& call) const {
-  Error e = openai::ParseUpstreamError(response.status, response.body, info_.id);
+  Error e =
+      openai::ParseUpstreamError(response.status, response.body, info_.id);
   e.retry_after = ParseRetryAfter(response.Header("retry-after-ms"),
                                   response.Header("retry-after"));
   return Named(std::move(e), call);
@@ -217,8 +217,8 @@ Result<UpstreamRequest> OpenAiProvider::BuildRequest(const UpstreamCall& call,
   }
   auto url = Url::Join(config_.base_url(), path);
   if (!url.ok()) {
-    return Error::Internal(info_.id + ": invalid base_url: " +
-                           url.error().message);
+    return Error::Internal(info_.id +
+                           ": invalid base_url: " + url.error().message);
   }
   UpstreamRequest req;
   req.method = "POST";
@@ -244,18 +244,16 @@ Result<UpstreamRequest> OpenAiProvider::BuildRequest(const UpstreamCall& call,
     } else if (!call.ctx.headers.authorization.empty()) {
       // No key of our own: the caller's credential goes through as is.
       req.headers.emplace_back(
-          auth_header,
-          bearer ? call.ctx.headers.authorization
-                 : std::string(SecretInUse(call, api_key_)));
+          auth_header, bearer ? call.ctx.headers.authorization
+                              : std::string(SecretInUse(call, api_key_)));
     }
   }
   for (const auto& [name, value] : config_.headers()) {
     req.headers.emplace_back(name, value);
   }
 
-  const milliseconds timeout(config_.request_timeout_ms() > 0
-                                 ? config_.request_timeout_ms()
-                                 : 600000);
+  const milliseconds timeout(
+      config_.request_timeout_ms() > 0 ? config_.request_timeout_ms() : 600000);
   req.deadline = std::min(call.ctx.deadline, Clock::now() + timeout);
   req.connect_timeout = milliseconds(
       config_.connect_timeout_ms() > 0 ? config_.connect_timeout_ms() : 5000);
@@ -267,9 +265,9 @@ asio::awaitable<Result<v1::ChatResponse>> OpenAiProvider::Chat(
     UpstreamCall& call, const v1::ChatRequest& request) {
   const std::string& model =
       call.upstream_model.empty() ? request.model() : call.upstream_model;
-  auto req = BuildRequest(call, "/chat/completions",
-                          openai::SerializeChatRequest(request, model, false),
-                          false);
+  auto req =
+      BuildRequest(call, "/chat/completions",
+                   openai::SerializeChatRequest(request, model, false), false);
   if (!req.ok()) co_return req.error();
   auto res = co_await call.ctx.http->Send(std::move(req.value()));
   if (!res.ok()) co_return Named(std::move(res.error()), call);
@@ -286,9 +284,9 @@ asio::awaitable<Status> OpenAiProvider::ChatStream(
     UpstreamCall& call, const v1::ChatRequest& request, ChunkSink& sink) {
   const std::string& model =
       call.upstream_model.empty() ? request.model() : call.upstream_model;
-  auto req = BuildRequest(call, "/chat/completions",
-                          openai::SerializeChatRequest(request, model, true),
-                          true);
+  auto req =
+      BuildRequest(call, "/chat/completions",
+                   openai::SerializeChatRequest(request, model, true), true);
   if (!req.ok()) co_return req.error();
   StreamState state(info_.id, model, call.ctx, sink);
   StreamState* s = &state;

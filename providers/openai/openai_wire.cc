@@ -1,7 +1,13 @@
 #include "providers/openai/openai_wire.h"
 
+#include <google/protobuf/struct.pb.h>
+
 #include <algorithm>
 #include <bit>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -9,12 +15,6 @@
 #include <optional>
 #include <unordered_map>
 #include <utility>
-
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-#include <google/protobuf/struct.pb.h>
 
 #include "providers/openai/json_writer.h"
 
@@ -26,9 +26,9 @@ using google::protobuf::Struct;
 using google::protobuf::Value;
 
 // Returns the Error held by an optional from the enclosing function.
-#define ACROSS_TRY(expr)                           \
-  do {                                             \
-    if (auto try_err_ = (expr)) return std::move(*try_err_);  \
+#define ACROSS_TRY(expr)                                     \
+  do {                                                       \
+    if (auto try_err_ = (expr)) return std::move(*try_err_); \
   } while (0)
 
 using MaybeError = std::optional<Error>;
@@ -47,7 +47,8 @@ class JsonDoc {
 
   bool Parse(std::string_view text) {
     json::parse_options opts;
-    opts.max_depth = 64;  // JSON schemas in tools nest deeper than the 32 default
+    opts.max_depth =
+        64;  // JSON schemas in tools nest deeper than the 32 default
     boost::system::error_code ec;
     // Same resource on both sides, so the move assignment does not copy.
     root_ = json::parse(json::string_view(text.data(), text.size()), ec,
@@ -157,7 +158,8 @@ int64_t ToInt64Lenient(const json::value* v) {
 }
 
 std::string_view GetStr(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(json::string_view(key.data(), key.size()));
+  const json::value* v =
+      o.if_contains(json::string_view(key.data(), key.size()));
   return v != nullptr && v->is_string() ? SV(v->get_string())
                                         : std::string_view{};
 }
@@ -190,9 +192,9 @@ Error Missing(std::string param) {
 
 Error BadValue(std::string param, std::string_view value,
                std::string_view supported) {
-  std::string message = "Invalid value for '" + param + "': '" +
-                        std::string(value) + "'. Supported values are: " +
-                        std::string(supported) + ".";
+  std::string message =
+      "Invalid value for '" + param + "': '" + std::string(value) +
+      "'. Supported values are: " + std::string(supported) + ".";
   return Error::InvalidRequest(std::move(message), std::move(param));
 }
 
@@ -384,8 +386,8 @@ MaybeError ParseContentParts(const json::array& parts, size_t mi,
     if (t == "text") {
       const json::value* text = Get(p, "text");
       if (text == nullptr) return Missing(path(j, ".text"));
-      ACROSS_TRY(ReadString(*text, path(j, ".text"),
-                            m->add_parts()->mutable_text()));
+      ACROSS_TRY(
+          ReadString(*text, path(j, ".text"), m->add_parts()->mutable_text()));
     } else if (t == "image_url") {
       const json::value* iu = Get(p, "image_url");
       if (iu == nullptr || iu->is_null()) return Missing(path(j, ".image_url"));
@@ -397,8 +399,8 @@ MaybeError ParseContentParts(const json::array& parts, size_t mi,
       if (!iu->is_object()) return MustBe(path(j, ".image_url"), "an object");
       const json::value* url = Get(iu->get_object(), "url");
       if (url == nullptr) return Missing(path(j, ".image_url.url"));
-      ACROSS_TRY(ReadString(*url, path(j, ".image_url.url"),
-                            image->mutable_url()));
+      ACROSS_TRY(
+          ReadString(*url, path(j, ".image_url.url"), image->mutable_url()));
       const json::value* detail = Get(iu->get_object(), "detail");
       if (detail != nullptr && !detail->is_null()) {
         ACROSS_TRY(ReadString(*detail, path(j, ".image_url.detail"),
@@ -549,14 +551,14 @@ MaybeError ParseTools(const json::array& tools, v1::ChatRequest* req) {
     }
     if (const json::value* p = Get(f, "parameters"); p && !p->is_null()) {
       if (!p->is_object()) {
-        return MustBe(Indexed("tools", j, ".function.parameters"),
-                      "an object");
+        return MustBe(Indexed("tools", j, ".function.parameters"), "an object");
       }
       ToProtoStruct(p->get_object(), def->mutable_parameters());
     }
     if (const json::value* s = Get(f, "strict"); s && !s->is_null()) {
       bool strict = false;
-      ACROSS_TRY(ReadBool(*s, Indexed("tools", j, ".function.strict"), &strict));
+      ACROSS_TRY(
+          ReadBool(*s, Indexed("tools", j, ".function.strict"), &strict));
       def->set_strict(strict);
     }
   }
@@ -612,8 +614,8 @@ Result<bool> ParseResponseFormat(const json::value& v, v1::ChatRequest* req) {
   const json::object& s = js->get_object();
   auto* out = rf->mutable_json_schema();
   if (const json::value* n = Get(s, "name"); n && !n->is_null()) {
-    ACROSS_TRY(
-        ReadString(*n, "response_format.json_schema.name", out->mutable_name()));
+    ACROSS_TRY(ReadString(*n, "response_format.json_schema.name",
+                          out->mutable_name()));
   }
   if (const json::value* d = Get(s, "description"); d && !d->is_null()) {
     ACROSS_TRY(ReadString(*d, "response_format.json_schema.description",
@@ -635,12 +637,12 @@ Result<bool> ParseResponseFormat(const json::value& v, v1::ChatRequest* req) {
 
 void PassThrough(std::string_view key, const json::value& v,
                  v1::ChatRequest* req) {
-  ToProto(v, &(*req->mutable_extra_params()->mutable_fields())[std::string(
-                  key)]);
+  ToProto(v,
+          &(*req->mutable_extra_params()->mutable_fields())[std::string(key)]);
 }
 
-MaybeError ParseChatField(ChatKey k, std::string_view key,
-                          const json::value& v, ParsedChatRequest* out) {
+MaybeError ParseChatField(ChatKey k, std::string_view key, const json::value& v,
+                          ParsedChatRequest* out) {
   v1::ChatRequest* req = &out->request;
   if (k == ChatKey::kUnknown) {
     PassThrough(key, v, req);
@@ -778,16 +780,14 @@ MaybeError ParseChatField(ChatKey k, std::string_view key,
       auto& bias = *req->mutable_logit_bias();
       for (const auto& kv : v.get_object()) {
         if (!IsNumber(kv.value())) {
-          return MustBe("logit_bias." + std::string(SV(kv.key())),
-                        "a number");
+          return MustBe("logit_bias." + std::string(SV(kv.key())), "a number");
         }
         bias[std::string(SV(kv.key()))] = ToDouble(kv.value());
       }
       return std::nullopt;
     }
     case ChatKey::kReasoningEffort:
-      return ReadString(v, "reasoning_effort",
-                        req->mutable_reasoning_effort());
+      return ReadString(v, "reasoning_effort", req->mutable_reasoning_effort());
     case ChatKey::kStreamOptions: {
       if (!v.is_object()) return MustBe("stream_options", "an object");
       const json::value* iu = Get(v.get_object(), "include_usage");
@@ -807,7 +807,8 @@ MaybeError ParseChatField(ChatKey k, std::string_view key,
         if (!kv.value().is_string()) {
           return MustBe("metadata." + std::string(SV(kv.key())), "a string");
         }
-        md[std::string(SV(kv.key()))] = std::string(SV(kv.value().get_string()));
+        md[std::string(SV(kv.key()))] =
+            std::string(SV(kv.value().get_string()));
       }
       return std::nullopt;
     }
@@ -883,8 +884,10 @@ size_t EstimateSize(const v1::ChatRequest& r) {
   size_t n = 256;
   for (const auto& m : r.messages()) {
     n += m.content().size() + 64;
-    for (const auto& p : m.parts()) n += p.text().size() + p.image_url().url().size() + 48;
-    for (const auto& tc : m.tool_calls()) n += tc.function().arguments().size() + 96;
+    for (const auto& p : m.parts())
+      n += p.text().size() + p.image_url().url().size() + 48;
+    for (const auto& tc : m.tool_calls())
+      n += tc.function().arguments().size() + 96;
   }
   return n + r.tools_size() * 512;
 }
@@ -902,7 +905,8 @@ std::string ContentText(const json::value* v) {
         out += SV(p.get_string());
       } else if (p.is_object()) {
         std::string_view type = GetStr(p.get_object(), "type");
-        if (type.empty() || type == "text") out += GetStr(p.get_object(), "text");
+        if (type.empty() || type == "text")
+          out += GetStr(p.get_object(), "text");
       }
     }
   }
@@ -1003,9 +1007,9 @@ bool ExtractError(const json::value& root, Error* e) {
   std::string_view type = GetStr(*o, "type");
   // Keep only OpenAI-style snake_case types; "BadRequestError" (vLLM) or
   // "INVALID_ARGUMENT" (Google) would confuse OpenAI clients.
-  if (!type.empty() &&
-      std::all_of(type.begin(), type.end(),
-                  [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
+  if (!type.empty() && std::all_of(type.begin(), type.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || c == '_';
+      })) {
     e->type = type;
   }
   e->code = GetStr(*o, "code");
@@ -1013,7 +1017,8 @@ bool ExtractError(const json::value& root, Error* e) {
   return !e->message.empty();
 }
 
-// ---- Base64 (embeddings) -----------------------------------------------------
+// ---- Base64 (embeddings)
+// -----------------------------------------------------
 
 constexpr char kB64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -1070,9 +1075,9 @@ bool DecodeBase64(std::string_view in, std::string* out) {
 }
 
 float LoadFloatLE(const unsigned char* p) {
-  uint32_t u = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-               (static_cast<uint32_t>(p[2]) << 16) |
-               (static_cast<uint32_t>(p[3]) << 24);
+  uint32_t u =
+      static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+      (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
   return std::bit_cast<float>(u);
 }
 
@@ -1084,7 +1089,8 @@ void StoreFloatLE(float f, unsigned char* p) {
   p[3] = (u >> 24) & 0xff;
 }
 
-// ---- Misc --------------------------------------------------------------------
+// ---- Misc
+// --------------------------------------------------------------------
 
 std::string_view Trim(std::string_view s) {
   auto ws = [](char c) {
@@ -1159,7 +1165,8 @@ Error MalformedUpstream(std::string_view what) {
 
 }  // namespace
 
-// ---- Requests ----------------------------------------------------------------
+// ---- Requests
+// ----------------------------------------------------------------
 
 Result<ParsedChatRequest> ParseChatRequest(std::string_view body) {
   JsonDoc doc;
@@ -1361,15 +1368,16 @@ Result<v1::EmbedRequest> ParseEmbedRequest(std::string_view body) {
     } else {
       if (key == "encoding_format" && !v.is_null()) {
         // Kept in extra_params for the front end, which encodes the answer.
-        if (!v.is_string() || (SV(v.get_string()) != "float" &&
-                               SV(v.get_string()) != "base64")) {
+        if (!v.is_string() ||
+            (SV(v.get_string()) != "float" && SV(v.get_string()) != "base64")) {
           return BadValue("encoding_format",
                           v.is_string() ? SV(v.get_string()) : "?",
                           "'float' and 'base64'");
         }
       }
-      ToProto(v,
-              &(*req.mutable_extra_params()->mutable_fields())[std::string(key)]);
+      ToProto(
+          v,
+          &(*req.mutable_extra_params()->mutable_fields())[std::string(key)]);
     }
   }
   if (req.model().empty()) {
@@ -1409,11 +1417,13 @@ std::string SerializeEmbedRequest(const v1::EmbedRequest& r,
   return out;
 }
 
-// ---- Responses ---------------------------------------------------------------
+// ---- Responses
+// ---------------------------------------------------------------
 
 Result<v1::ChatResponse> ParseChatResponse(std::string_view body) {
   JsonDoc doc;
-  if (!doc.Parse(body)) return MalformedUpstream("chat completion (invalid JSON)");
+  if (!doc.Parse(body))
+    return MalformedUpstream("chat completion (invalid JSON)");
   if (!doc.root().is_object()) {
     return MalformedUpstream("chat completion (not a JSON object)");
   }
@@ -1424,7 +1434,8 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body) {
     if (err != nullptr && !err->is_null()) {
       // Some services answer 200 with an error object.
       Error e = Error::Unavailable("");
-      if (!ExtractError(doc.root(), &e)) e.message = "upstream returned an error";
+      if (!ExtractError(doc.root(), &e))
+        e.message = "upstream returned an error";
       e.http_status = 502;
       return e;
     }
@@ -1657,7 +1668,8 @@ Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body) {
     const json::value* err = Get(o, "error");
     if (err != nullptr && !err->is_null()) {
       Error e = Error::Unavailable("");
-      if (!ExtractError(doc.root(), &e)) e.message = "upstream returned an error";
+      if (!ExtractError(doc.root(), &e))
+        e.message = "upstream returned an error";
       e.http_status = 502;
       return e;
     }
@@ -1789,7 +1801,8 @@ std::string SerializeModelList(const v1::ListModelsResponse& models) {
   return out;
 }
 
-// ---- Errors --------------------------------------------------------------------
+// ---- Errors
+// --------------------------------------------------------------------
 
 std::string SerializeError(const Error& error) {
   std::string out;
@@ -1818,8 +1831,8 @@ Error ParseUpstreamError(int http_status, std::string_view body,
   Error e = Error::FromHttpStatus(http_status, "");
   std::string_view trimmed = Trim(body);
   if (trimmed.empty()) {
-    e.message = prefix + "HTTP " + std::to_string(http_status) +
-                " with empty body";
+    e.message =
+        prefix + "HTTP " + std::to_string(http_status) + " with empty body";
     return e;
   }
   JsonDoc doc;
@@ -1833,7 +1846,8 @@ Error ParseUpstreamError(int http_status, std::string_view body,
   return e;
 }
 
-// ---- Enum names ------------------------------------------------------------------
+// ---- Enum names
+// ------------------------------------------------------------------
 
 std::string_view RoleName(v1::Role role) {
   switch (role) {

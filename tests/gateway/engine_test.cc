@@ -4,7 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include "gateway/config/config_loader.h"
@@ -35,12 +35,18 @@ models: [{name: echo, provider: echo}, {name: alias, provider: echo, upstream_mo
     engine_ = std::make_unique<Engine>(std::move(registry.value()), metrics_, AccessLog(false));
   }
 
+  // Result<T> has no default constructor, so co_spawn's future cannot hold
+  // it; collect it into an optional instead.
   template <typename T>
   T Run(asio::awaitable<T> op) {
-    auto future = asio::co_spawn(io_, std::move(op), asio::use_future);
+    std::optional<T> out;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); },
+        asio::detached);
     io_.run();
     io_.restart();
-    return future.get();
+    return std::move(*out);
   }
 
   static v1::ChatRequest Request(std::string model, std::string text) {

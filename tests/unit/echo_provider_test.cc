@@ -4,15 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cmath>
 #include <exception>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 namespace across {
 namespace {
@@ -124,8 +123,8 @@ TEST(EchoProvider, StreamsWordByWord) {
   Fixture f;
   RecordingSink sink;
   auto req = Request({{v1::ROLE_USER, "hello world"}});
-  auto st = RunCo<Status>(
-      [&] { return f.provider.ChatStream(f.call, req, sink); });
+  auto st =
+      RunCo<Status>([&] { return f.provider.ChatStream(f.call, req, sink); });
   ASSERT_TRUE(st.ok()) << st.error().message;
   ASSERT_EQ(sink.chunks.size(), 5u);
   const auto& c = sink.chunks;
@@ -153,8 +152,8 @@ TEST(EchoProvider, StopsWhenClientGoes) {
   Fixture f;
   RecordingSink sink(2);
   auto req = Request({{v1::ROLE_USER, "one two three four"}});
-  auto st = RunCo<Status>(
-      [&] { return f.provider.ChatStream(f.call, req, sink); });
+  auto st =
+      RunCo<Status>([&] { return f.provider.ChatStream(f.call, req, sink); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().http_status, 499);
   EXPECT_EQ(sink.chunks.size(), 2u);
@@ -167,8 +166,8 @@ TEST(EchoProvider, DelayAndDeadline) {
   (*req.mutable_extra_params()->mutable_fields())["echo_delay_ms"]
       .set_number_value(20);
   const auto start = Clock::now();
-  auto st = RunCo<Status>(
-      [&] { return f.provider.ChatStream(f.call, req, sink); });
+  auto st =
+      RunCo<Status>([&] { return f.provider.ChatStream(f.call, req, sink); });
   ASSERT_TRUE(st.ok());
   EXPECT_GE(Clock::now() - start, 60ms);
 

@@ -4,15 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
-#include <exception>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -25,6 +16,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace across {
 namespace {
@@ -213,7 +212,8 @@ class OpenAiProviderTest : public ::testing::Test {
   Server* server_ = nullptr;
 };
 
-constexpr std::string_view kCompletion = R"({"id":"chatcmpl-9","object":"chat.completion",
+constexpr std::string_view kCompletion =
+    R"({"id":"chatcmpl-9","object":"chat.completion",
   "created":1700000000,"model":"gpt-upstream-2024","choices":[{"index":0,
   "message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],
   "usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}})";
@@ -370,13 +370,13 @@ TEST_F(OpenAiProviderTest, StreamTranslatesChunks) {
   std::string all = std::string(": keep-alive\n\n") + kRoleChunk + kHelloChunk +
                     kLoChunk + kUsageChunk + "data: [DONE]\n\n";
   std::vector<std::string> pieces;
-  for (size_t i = 0; i < all.size(); i += 37) pieces.push_back(all.substr(i, 37));
+  for (size_t i = 0; i < all.size(); i += 37)
+    pieces.push_back(all.substr(i, 37));
   Serve(Sse(pieces));
   OpenAiProvider p(Config(), kKey);
   RecordingSink sink;
   auto req = ChatReq();
-  auto st =
-      RunCo<Status>([&] { return p.ChatStream(call_, req, sink); });
+  auto st = RunCo<Status>([&] { return p.ChatStream(call_, req, sink); });
   ASSERT_TRUE(st.ok()) << st.error().message;
   ASSERT_EQ(sink.chunks.size(), 4u);
   EXPECT_EQ(sink.chunks[0].choices(0).delta().role(), v1::ROLE_ASSISTANT);
@@ -465,7 +465,8 @@ TEST_F(OpenAiProviderTest, StreamClientGone) {
 }
 
 TEST_F(OpenAiProviderTest, StreamUpstreamHttpError) {
-  Serve(Reply(Response(400, R"({"error":{"message":"bad model","param":"model"}})")));
+  Serve(Reply(
+      Response(400, R"({"error":{"message":"bad model","param":"model"}})")));
   OpenAiProvider p(Config(), kKey);
   RecordingSink sink;
   auto req = ChatReq();
@@ -485,7 +486,8 @@ TEST_F(OpenAiProviderTest, Embed) {
   v1::EmbedRequest req;
   req.set_model("alias");
   req.add_input("hello");
-  auto r = RunCo<Result<v1::EmbedResponse>>([&] { return p.Embed(call_, req); });
+  auto r =
+      RunCo<Result<v1::EmbedResponse>>([&] { return p.Embed(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->provider(), "testai");
   EXPECT_EQ(r->model(), "emb-up");

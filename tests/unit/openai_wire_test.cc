@@ -4,12 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <string>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cstring>
+#include <string>
 
 namespace across::openai {
 namespace {
@@ -254,11 +253,12 @@ TEST(ParseChatRequest, ValidationErrors) {
   ExpectInvalid(R"({"model":"m",)" + msgs + R"(,"stop":5})", "stop");
   ExpectInvalid(R"({"model":"m",)" + msgs + R"(,"user":1})", "user");
   ExpectInvalid(R"({"model":"m",)" + msgs + R"(,"tools":{}})", "tools");
-  ExpectInvalid(R"({"model":"m",)" + msgs + R"(,"tools":[{"type":"function"}]})",
-                "tools[0].function");
   ExpectInvalid(
-      R"({"model":"m",)" + msgs + R"(,"tools":[{"type":"function","function":{}}]})",
-      "tools[0].function.name");
+      R"({"model":"m",)" + msgs + R"(,"tools":[{"type":"function"}]})",
+      "tools[0].function");
+  ExpectInvalid(R"({"model":"m",)" + msgs +
+                    R"(,"tools":[{"type":"function","function":{}}]})",
+                "tools[0].function.name");
   ExpectInvalid(
       R"({"model":"m",)" + msgs +
           R"(,"tools":[{"type":"function","function":{"name":"f","parameters":"x"}}]})",
@@ -274,9 +274,9 @@ TEST(ParseChatRequest, ValidationErrors) {
                 "response_format");
   ExpectInvalid(R"({"model":"m",)" + msgs + R"(,"response_format":{}})",
                 "response_format.type");
-  ExpectInvalid(
-      R"({"model":"m",)" + msgs + R"(,"response_format":{"type":"json_schema"}})",
-      "response_format.json_schema");
+  ExpectInvalid(R"({"model":"m",)" + msgs +
+                    R"(,"response_format":{"type":"json_schema"}})",
+                "response_format.json_schema");
   ExpectInvalid(R"({"model":"m",)" + msgs + R"(,"logit_bias":{"1":"x"}})",
                 "logit_bias.1");
   ExpectInvalid(R"({"model":"m",)" + msgs + R"(,"metadata":{"k":1}})",
@@ -291,8 +291,8 @@ TEST(ParseChatRequest, ValidationErrors) {
 }
 
 TEST(ParseChatRequest, MalformedJson) {
-  for (std::string_view body : {"", "{", "not json", R"({"model":"m",})",
-                                "[1,2]", "\"str\""}) {
+  for (std::string_view body :
+       {"", "{", "not json", R"({"model":"m",})", "[1,2]", "\"str\""}) {
     auto r = ParseChatRequest(body);
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.error().http_status, 400);
@@ -329,8 +329,8 @@ TEST(SerializeChatRequest, RoundTripAndModelOverride) {
   EXPECT_EQ(m[1].at("content").at(0).at("type"), "text");
   EXPECT_EQ(m[1].at("content").at(1).at("image_url").at("url"),
             "data:image/png;base64,AA");
-  EXPECT_FALSE(m[1].at("content").at(1).at("image_url").as_object().contains(
-      "detail"));
+  EXPECT_FALSE(
+      m[1].at("content").at(1).at("image_url").as_object().contains("detail"));
   // An assistant turn that only calls tools has "content": null.
   EXPECT_TRUE(m[2].at("content").is_null());
   EXPECT_EQ(m[2].at("tool_calls").at(0).at("function").at("name"), "f");
@@ -377,7 +377,12 @@ TEST(SerializeChatRequest, ExtraParamsMergedTypedFieldsWin) {
   f["model"].set_string_value("sneaky");
   f["stream"].set_bool_value(true);  // the gateway decides streaming
   f["messages"].set_string_value("nope");
-  f["obj"].mutable_struct_value()->mutable_fields()->operator[]("x").set_bool_value(true);
+  f["obj"]
+      .mutable_struct_value()
+      ->mutable_fields()
+      ->
+      operator[]("x")
+      .set_bool_value(true);
   std::string body = SerializeChatRequest(req, "up", false);
   auto v = J(body);
   EXPECT_EQ(v.at("temperature").as_double(), 0.9);
@@ -464,7 +469,8 @@ TEST(ChatResponse, SerializeMatchesOpenAi) {
 }
 
 TEST(ChatResponse, ToolCallsHaveNullContent) {
-  auto r = ParseChatResponse(R"({"id":"x","created":1,"model":"m","choices":[{"index":0,
+  auto r = ParseChatResponse(
+      R"({"id":"x","created":1,"model":"m","choices":[{"index":0,
       "message":{"role":"assistant","content":null,"tool_calls":[
         {"id":"call_abc","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},
       "finish_reason":"tool_calls"}]})");
@@ -506,7 +512,8 @@ TEST(ChatResponse, MalformedAndErrorBodies) {
   auto bad = ParseChatResponse("<html>");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().http_status, 502);
-  auto err = ParseChatResponse(R"({"error":{"message":"overloaded","type":"server_error"}})");
+  auto err = ParseChatResponse(
+      R"({"error":{"message":"overloaded","type":"server_error"}})");
   ASSERT_FALSE(err.ok());
   EXPECT_EQ(err.error().http_status, 502);
   EXPECT_EQ(err.error().message, "overloaded");
@@ -612,8 +619,7 @@ TEST(ChatChunk, StreamedToolCallDeltas) {
 }
 
 TEST(ChatChunk, ReasoningAliasesAndErrors) {
-  auto c = ParseChatChunk(
-      R"({"choices":[{"delta":{"reasoning":"hmm"}}]})");
+  auto c = ParseChatChunk(R"({"choices":[{"delta":{"reasoning":"hmm"}}]})");
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->choices(0).delta().reasoning_content(), "hmm");
   auto v = J(SerializeChatChunk(*c));
@@ -786,7 +792,8 @@ TEST(Errors, UpstreamOpenAiShape) {
 }
 
 TEST(Errors, UpstreamVariants) {
-  Error e = ParseUpstreamError(400, R"({"error":"model is required"})", "ollama");
+  Error e =
+      ParseUpstreamError(400, R"({"error":"model is required"})", "ollama");
   EXPECT_EQ(e.message, "ollama: model is required");
   EXPECT_EQ(e.type, "invalid_request_error");
 
@@ -817,7 +824,8 @@ TEST(Errors, UpstreamVariants) {
   e = ParseUpstreamError(502, " \r\n ", "groq");
   EXPECT_EQ(e.message, "groq: HTTP 502 with empty body");
 
-  e = ParseUpstreamError(502, "<html>\n<body>Bad   Gateway</body>\n</html>", "x");
+  e = ParseUpstreamError(502, "<html>\n<body>Bad   Gateway</body>\n</html>",
+                         "x");
   EXPECT_EQ(e.message, "x: HTTP 502: <html> <body>Bad Gateway</body> </html>");
 
   // A JSON body without a message is shown raw.
@@ -835,7 +843,8 @@ TEST(Errors, LongRawBodiesAreTruncated) {
   EXPECT_EQ(e.message.find('\xc3'), std::string::npos);
 }
 
-// ---- Enum names ---------------------------------------------------------------
+// ---- Enum names
+// ---------------------------------------------------------------
 
 TEST(Enums, Names) {
   for (auto role : {v1::ROLE_SYSTEM, v1::ROLE_USER, v1::ROLE_ASSISTANT,
@@ -845,8 +854,7 @@ TEST(Enums, Names) {
   EXPECT_EQ(RoleName(v1::ROLE_UNSPECIFIED), "");
   EXPECT_EQ(RoleFromName("function"), v1::ROLE_UNSPECIFIED);
   for (auto r : {v1::FINISH_REASON_STOP, v1::FINISH_REASON_LENGTH,
-                 v1::FINISH_REASON_TOOL_CALLS,
-                 v1::FINISH_REASON_CONTENT_FILTER,
+                 v1::FINISH_REASON_TOOL_CALLS, v1::FINISH_REASON_CONTENT_FILTER,
                  v1::FINISH_REASON_FUNCTION_CALL}) {
     EXPECT_EQ(FinishReasonFromName(FinishReasonName(r)), r);
   }

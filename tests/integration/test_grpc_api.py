@@ -1,6 +1,7 @@
 """gRPC front end (across.gateway.v1.Gateway, health, reflection) against the
 real gateway, the echo provider and the mock upstream."""
 
+import signal
 import threading
 import time
 import unittest
@@ -282,6 +283,69 @@ class DeadlinesAndCancellation(unittest.TestCase):
         harness.wait_until(lambda: open_upstream_connections() < during, t(3),
                            what="upstream stream connection closed after cancel (open during: %d)" % during)
         self.assertEqual(STACK.mock.stats()["requests"], requests_before, "gateway retried after cancel")
+
+
+class CancelWhileWriting(unittest.TestCase):
+    """Client cancels while the gateway is busy writing chunks (no delay
+    between them), so the cancellation lands outside any cancellable wait.
+    Every call must still finish: access-log line, in-flight gauge back to 0,
+    and a SIGTERM that exits within the drain timeout. Own gateway: a stuck
+    call would otherwise hang the shared one's shutdown."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = harness.Stack(gateway_args=["--drain_timeout_ms=2000"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.gateway.stop(timeout=t(5))
+        cls.stack.mock.stop()
+        cls.stack.gateway.cleanup()
+        cls.stack.mock.cleanup()
+
+    def cancel_streams(self, model, prompt, extra_params=None, n=6):
+        gw = self.stack.gateway
+        inflight_before = harness.metric_sum(gw.metrics(), "across_inflight_requests", front_end="grpc")
+        traces = []
+        for i in range(n):
+            trace = harness.new_secret("cw")
+            traces.append(trace)
+            call = gw.grpc.chat_stream(grpc_chat(model, prompt, **({"extra_params": extra_params} if extra_params else {})), timeout=t(20),
+                                       metadata=[("x-across-trace-id", trace)])
+            got = 0
+            for _ in call:
+                got += 1
+                if got == 20 + 10 * i:
+                    break
+            call.cancel()
+        missing = []
+        deadline = time.monotonic() + t(3)
+        while True:
+            logged = {e.get("trace_id") for e in gw.access_log()}
+            missing = [tr for tr in traces if tr not in logged]
+            if not missing or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        inflight = harness.metric_sum(gw.metrics(), "across_inflight_requests", front_end="grpc")
+        self.assertEqual(missing, [], "%d of %d cancelled streams never finished (no access-log line); "
+                                      "grpc in-flight gauge %s (was %s)" % (len(missing), n, inflight, inflight_before))
+        self.assertEqual(inflight, inflight_before)
+
+    def test_echo(self):
+        # ~30 KB prompt (the config's body limit is 64 KiB): 5000 chunks.
+        self.cancel_streams("echo", " ".join("w%d" % i for i in range(5000)))
+
+    def test_mock(self):
+        self.cancel_streams("gpt-mock", "x", {"mock": {"words": 20000}})
+
+    def test_zz_sigterm_still_exits(self):
+        gw = self.stack.gateway
+        start = time.monotonic()
+        gw.signal(signal.SIGTERM)
+        rc = gw.wait(2 + t(5))
+        self.assertIsNotNone(rc, "gateway still running %.1fs after SIGTERM (drain timeout 2 s): "
+                                 "a gRPC call was never finished" % (time.monotonic() - start))
+        self.assertEqual(rc, 0, gw.logs())
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 """Turns the raw run files of bench/run.sh into a table and a JSON report.
 
   report.py line RUNPATH          one progress line for RUNPATH.{wrk,meta}
+  report.py json RUNPATH          the same run as JSON
   report.py final TAG...          table on stdout + $BENCH_OUT (JSON)
 
 Each run is RUNPATH.wrk (wrk's output, with the BENCH_JSON line printed by
@@ -181,17 +182,23 @@ def final(tags):
     }
 
     targets = []
-    u1 = overhead.get("unary_c" + lo)
-    if u1:
-        v = u1["added_p50_us"]
-        targets.append({"name": "added p50 latency, unary, c=%s" % lo, "value": v, "unit": "us",
-                        "limit": TARGET_ADDED_P50_US, "met": v <= TARGET_ADDED_P50_US})
-    for c in (lo, hi):
-        g = by.get(("unary_c" + c, "gateway"))
+    split = os.environ.get("PIN") == "1"
+    for scen, label in (("unary_c" + lo, " (split cores)" if split else ""),
+                        ("unary_c%s_1core" % lo, " (one core)")):
+        o = overhead.get(scen)
+        if o:
+            v = o["added_p50_us"]
+            targets.append({"name": "added p50 latency, unary, c=%s%s" % (lo, label), "value": v,
+                            "unit": "us", "limit": TARGET_ADDED_P50_US,
+                            "met": v <= TARGET_ADDED_P50_US, "scenario": scen})
+    for scen, label in (("unary_c" + lo, "c=%s" % lo), ("unary_c%s_1core" % lo, "c=%s, one core" % lo),
+                        ("unary_c" + hi, "c=%s" % hi)):
+        g = by.get((scen, "gateway"))
         if g:
             v = g["gw_cpu_us_per_req"]
-            targets.append({"name": "gateway CPU per unary request, c=%s" % c, "value": v,
-                            "unit": "us", "limit": TARGET_CPU_US, "met": v <= TARGET_CPU_US})
+            targets.append({"name": "gateway CPU per unary request, %s" % label, "value": v,
+                            "unit": "us", "limit": TARGET_CPU_US, "met": v <= TARGET_CPU_US,
+                            "scenario": scen})
     if rss_idle is not None:
         v = round(rss_idle / 1024, 1)
         targets.append({"name": "gateway idle RSS (after start-up)", "value": v, "unit": "MB",
@@ -246,7 +253,7 @@ def final(tags):
         os.environ.get("NICE"),
         os.environ.get("WORDS"), os.environ.get("STREAM_WORDS")))
     print()
-    hdr = "%-15s %-8s %4s %9s %8s %8s %8s %8s %6s %10s %7s %9s %6s" % (
+    hdr = "%-17s %-8s %4s %9s %8s %8s %8s %8s %6s %10s %7s %9s %6s" % (
         "scenario", "path", "conn", "rps", "p50", "p90", "p99", "max", "errors",
         "gw cpu/req", "gw cpu", "gw rss", "other")
     print(hdr)
@@ -254,7 +261,7 @@ def final(tags):
     for r in runs:
         lat = r["latency_us"]
         gw = r["target"] == "gateway"
-        print("%-15s %-8s %4d %9.0f %8s %8s %8s %8s %6d %10s %7s %9s %6s" % (
+        print("%-17s %-8s %4d %9.0f %8s %8s %8s %8s %6d %10s %7s %9s %6s" % (
             r["scenario"], r["target"], r["conns"], r["rps"], fmt_us(lat["p50"]),
             fmt_us(lat["p90"]), fmt_us(lat["p99"]), fmt_us(lat["max"]), r["error_count"],
             ("%.1fus" % r["gw_cpu_us_per_req"]) if gw else "",
@@ -267,7 +274,7 @@ def final(tags):
     if overhead:
         print("added by the gateway (gateway minus direct):")
         for s, o in overhead.items():
-            print("  %-15s p50 %+7.0fus  p90 %+7.0fus  p99 %+7.0fus  rps x%.2f" % (
+            print("  %-17s p50 %+7.0fus  p90 %+7.0fus  p99 %+7.0fus  rps x%.2f" % (
                 s, o["added_p50_us"], o["added_p90_us"], o["added_p99_us"], o["rps_ratio"]))
     if "added_first_event_p50_us" in ttfb:
         print("streaming time to first event, c=1, p50: direct %s, gateway %s (added %+.0fus); "
@@ -283,7 +290,7 @@ def final(tags):
     print()
     print("targets:")
     for t in targets:
-        print("  [%s] %-42s %8.1f %s (target <= %g %s)" % (
+        print("  [%s] %-50s %8.1f %s (target <= %g %s)" % (
             "met" if t["met"] else "MISSED", t["name"], t["value"], t["unit"], t["limit"],
             t["unit"]))
     errs = sum(r["error_count"] for r in runs)
@@ -295,6 +302,8 @@ def final(tags):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "line":
         print(line(load_run(sys.argv[2])))
+    elif len(sys.argv) >= 3 and sys.argv[1] == "json":
+        print(json.dumps(load_run(sys.argv[2])))
     elif len(sys.argv) >= 2 and sys.argv[1] == "final":
         final(sys.argv[2:])
     else:

@@ -24,7 +24,7 @@ WRK_THREADS="${WRK_THREADS:-1}"     # wrk threads (1: wrk shares the load core)
 WORDS="${WORDS:-16}"                # answer words, unary workload
 STREAM_WORDS="${STREAM_WORDS:-50}"  # answer words, streaming workload
 TTFB_REQUESTS="${TTFB_REQUESTS:-300}"  # sequential streams timed for TTFB (0: skip)
-SCENARIOS="${SCENARIOS:-unary_c1 unary_chigh stream_c1 stream_chigh fallback}"
+SCENARIOS="${SCENARIOS:-unary_c1 unary_c1_1core unary_chigh stream_c1 stream_chigh fallback}"
 MOCK_THREADS="${MOCK_THREADS:-1}"
 GW_THREADS="${GW_THREADS:-1}"       # gateway --worker_threads
 PIN="${PIN:-auto}"                  # auto | 1 | 0: taskset pinning
@@ -44,6 +44,7 @@ BUILD_RETRY_WAIT="${BUILD_RETRY_WAIT:-120}"
 NICE="${NICE:-auto}"                # nice level of mock, gateway and wrk (auto: -20 as root)
 WAIT_QUIET="${WAIT_QUIET:-0}"       # wait up to N s before each run for other load to stop
 QUIET_PCT="${QUIET_PCT:-10}"        # ... i.e. for the machine to be below this CPU busy %
+PROFILE="${PROFILE:-0}"             # 1: perf-profile the gateway in each gateway run
 GW_BIN="${GW_BIN:-}"                # prebuilt binaries (skip the lookup)
 MOCK_BIN="${MOCK_BIN:-}"
 
@@ -53,6 +54,9 @@ die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 for tool in wrk python3 curl; do
   command -v "$tool" >/dev/null || die "$tool is not installed (tools/setup.sh installs it)"
 done
+if [[ "$PROFILE" == 1 ]] && ! command -v perf >/dev/null; then
+  die "PROFILE=1 needs perf (Debian package linux-perf)"
+fi
 
 # ---------------------------------------------------------------- build
 BUILD_CMD=("$BAZEL" build -c opt //gateway:across_gateway //tests/mock_upstream:mock_upstream)
@@ -353,6 +357,15 @@ run_wrk() {
     sampler=$!
     PIDS+=("$sampler")
   fi
+  local perf_pid=""
+  if [[ "$PROFILE" == 1 && -n "$gwpid" ]]; then
+    # Software clock sampling (works in VMs without PMU access); the numbers
+    # of a profiled run are a few % worse than those of a plain one.
+    perf record -q -F 999 -e cpu-clock -g -p "$gwpid" -o "$WORK/runs/$tag.perf" \
+      -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf_pid=$!
+    PIDS+=("$perf_pid")
+  fi
   local t0 t1 m0 m1 c0 c1
   m0=($(machine_ticks))
   children_cpu_s >"$WORK/c0.txt"
@@ -384,6 +397,18 @@ run_wrk() {
 EOF
   RUN_FILES+=("$tag")
   python3 "$HERE/report.py" line "$WORK/runs/$tag" >&2
+  if [[ -n "$perf_pid" ]]; then
+    wait "$perf_pid" 2>/dev/null || true
+    local cpu_us
+    cpu_us="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r.get("gw_cpu_us_per_req") or 0)' \
+      <(python3 "$HERE/report.py" json "$WORK/runs/$tag"))"
+    mkdir -p "$(dirname "$OUT")"
+    local prof_out
+    prof_out="$(dirname "$OUT")/profile-$tag.txt"
+    perf script -i "$WORK/runs/$tag.perf" -F ip,sym,dso 2>/dev/null |
+      python3 "$HERE/perf_summary.py" --cpu-us "$cpu_us" >"$prof_out" || true
+    log "profile: $prof_out"
+  fi
 }
 
 # run_pair NAME CONNS STREAM WORDS: direct, then through the gateway
@@ -437,6 +462,16 @@ log "runs: ${DURATION}s each (+${WARMUP}s warm-up), load average at start: $LOAD
 for s in $SCENARIOS; do
   case "$s" in
     unary_c1) run_pair unary_c"$CONNS_LOW" "$CONNS_LOW" 0 "$WORDS" ;;
+    unary_c1_1core)
+      # The same c=1 workload with the gateway moved onto the load core:
+      # no cross-CPU wake-ups on either path (see bench/README.md).
+      if [[ "$PIN" == 1 ]]; then
+        taskset -a -pc "$CORE_LOAD" "$GW_PID" >/dev/null
+        run_pair unary_c"$CONNS_LOW"_1core "$CONNS_LOW" 0 "$WORDS"
+        taskset -a -pc "$CORE_GW" "$GW_PID" >/dev/null
+      else
+        log "unary_c1_1core: skipped (needs pinning)"
+      fi ;;
     unary_chigh) run_pair unary_c"$CONNS_HIGH" "$CONNS_HIGH" 0 "$WORDS" ;;
     stream_c1) run_pair stream_c"$CONNS_LOW" "$CONNS_LOW" 1 "$STREAM_WORDS"; run_ttfb ;;
     stream_chigh) run_pair stream_c"$CONNS_HIGH" "$CONNS_HIGH" 1 "$STREAM_WORDS" ;;

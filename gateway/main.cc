@@ -153,13 +153,26 @@ int main(int argc, char** argv) {
   });
   signals_io.run();
 
+  // Draining: readiness and gRPC health turn NOT_SERVING at once, but the
+  // listeners stay open (answering /readyz with 503 and serving stragglers
+  // the load balancer still sends) until in-flight HTTP requests finish; then
+  // they close and gRPC shuts down, waiting for its calls. All of it is
+  // bounded by the drain timeout.
   const auto drain = std::chrono::milliseconds(cfg.limits().drain_timeout_ms());
   Log("info", "draining", {{"signal", received}, {"drain_timeout_ms", drain.count()}});
   const auto drain_deadline = std::chrono::steady_clock::now() + drain;
-  state.draining = true;
   state.ready = false;
+  state.draining = true;
+  if (grpc) grpc->SetNotServing();
+  while (state.http_inflight.load() > 0 && std::chrono::steady_clock::now() < drain_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   if (http) http->StopAccepting();
-  if (grpc) grpc->Drain(std::chrono::system_clock::now() + drain);
+  if (grpc) {
+    grpc->Drain(std::chrono::system_clock::now() +
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                    drain_deadline - std::chrono::steady_clock::now()));
+  }
   while (state.http_inflight.load() > 0 && std::chrono::steady_clock::now() < drain_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -34,6 +34,10 @@ bool IsSpace(char32_t cp);
 // boundary means for non-ASCII text (RE2's \b is ASCII-only).
 bool IsWordChar(char32_t cp);
 
+// Scripts written without spaces between words (Han, Hiragana, Katakana,
+// Thai, Lao, Khmer, Myanmar): word-boundary rules cannot apply to them.
+bool IsUnspacedScript(char32_t cp);
+
 // `text` without leading / trailing Unicode whitespace.
 std::string_view TrimRight(std::string_view text);
 std::string_view Trim(std::string_view text);

@@ -15,7 +15,8 @@
 namespace across::guardrails::pii {
 namespace {
 
-// Roughly one PII item per ~1.5 KB among ordinary business prose.
+// Ordinary business prose (with the dates, prices and versions prose
+// carries) and one PII item per ~1 KB, the first after ~400 bytes.
 std::string RealisticText(size_t size) {
   static const std::vector<std::string> prose = {
       "Thanks for getting back to me so quickly about the renewal. ",
@@ -41,9 +42,9 @@ std::string RealisticText(size_t size) {
       "The VPN gateway is 10.20.30.40. ",
   };
   std::string text;
-  size_t p = 0, q = 0, since_pii = 0;
+  size_t p = 0, q = 0, since_pii = 600;
   while (text.size() < size) {
-    if (since_pii > 1500) {
+    if (since_pii > 1000) {
       text += pii[q++ % pii.size()];
       since_pii = 0;
     } else {

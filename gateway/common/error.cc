@@ -45,8 +45,6 @@ grpc::StatusCode GrpcCodeForHttpStatus(int s) {
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case 499:
       return grpc::StatusCode::CANCELLED;
-    case 500:
-      return grpc::StatusCode::INTERNAL;
     case 501:
       return grpc::StatusCode::UNIMPLEMENTED;
     default:

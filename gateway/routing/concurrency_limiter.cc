@@ -29,6 +29,20 @@ Error ConcurrencyLimiter::Overflow(const std::string& what,
   return e;
 }
 
+bool ConcurrencyLimiter::TryAcquire() {
+  if (max_inflight_ == 0) {
+    inflight_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  std::lock_guard lock(mu_);
+  // Never overtake waiters: a free slot with waiters is already theirs.
+  if (!waiters_.empty() || inflight_.load(std::memory_order_relaxed) >= max_inflight_) {
+    return false;
+  }
+  inflight_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 asio::awaitable<Status> ConcurrencyLimiter::Acquire(
     Clock::time_point wait_deadline, const std::string& what) {
   if (max_inflight_ == 0) {

@@ -30,6 +30,10 @@ class ConcurrencyLimiter {
   // max_inflight 0 = unlimited.
   ConcurrencyLimiter(int max_inflight, int max_queue);
 
+  // Takes a slot if one is free right now (no waiting, no coroutine): the
+  // happy path. False means call Acquire.
+  bool TryAcquire();
+
   // Takes a slot, waiting until `wait_deadline` at most. Errors: 429 with
   // code "concurrency_limit" (queue full or wait timed out), 499 when the
   // request was cancelled while waiting. `what` names the target in errors.

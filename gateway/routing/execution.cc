@@ -47,6 +47,19 @@ Error CircuitOpen(const Target& t, Clock::duration remaining) {
   return e;
 }
 
+// In a race, an attempt that throws would leave the watchdog running until
+// its timeout; turn exceptions into errors so the race ends at once.
+asio::awaitable<Status> Guarded(asio::awaitable<Status> attempt) {
+  try {
+    co_return co_await std::move(attempt);
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == asio::error::operation_aborted) co_return Cancelled("attempt");
+    co_return Error::Internal(std::string("attempt failed: ") + e.what());
+  } catch (const std::exception& e) {
+    co_return Error::Internal(std::string("attempt failed: ") + e.what());
+  }
+}
+
 asio::awaitable<bool> Sleep(Clock::duration delay) {
   asio::steady_timer timer(co_await asio::this_coro::executor, delay);
   auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -108,9 +121,10 @@ asio::awaitable<Status> Execution::RunLeaf(const Node& node) {
     if (t.limits.queue_timeout.count() > 0) {
       wait_deadline = std::min(wait_deadline, now + t.limits.queue_timeout);
     }
-    Status slot = co_await state.limiter.Acquire(wait_deadline, t.label);
-    if (t.limits.max_inflight > 0 && t.metrics) {
-      t.metrics->QueueWait(Seconds(Clock::now() - now));
+    Status slot = Ok{};
+    if (!state.limiter.TryAcquire()) {
+      slot = co_await state.limiter.Acquire(wait_deadline, t.label);
+      if (t.metrics) t.metrics->QueueWait(Seconds(Clock::now() - now));
     }
     if (!slot.ok()) {
       state.breaker.Record(t.breaker, permit, AttemptVerdict::kNeutral, Clock::now());
@@ -187,7 +201,7 @@ asio::awaitable<Status> Execution::RunAttempt(const Target& t, AttemptInfo& info
   // or allocation on the happy path.
   if (!watched) co_return co_await attempt_(t, info);
   using namespace asio::experimental::awaitable_operators;
-  auto raced = co_await (attempt_(t, info) || Watchdog(t, info));
+  auto raced = co_await (Guarded(attempt_(t, info)) || Watchdog(t, info));
   if (raced.index() == 0) co_return std::move(std::get<0>(raced));
   co_return std::move(std::get<1>(raced));
 }

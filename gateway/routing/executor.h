@@ -32,6 +32,11 @@ namespace across::routing {
 
 namespace asio = boost::asio;
 
+// Suggested response header / trailing metadata names for RouteOutcome
+// (lower-case for gRPC).
+inline constexpr std::string_view kTargetPathHeader = "x-across-target";
+inline constexpr std::string_view kAttemptsHeader = "x-across-attempts";
+
 // What the response headers / trailing metadata report.
 struct RouteOutcome {
   // Target that answered, or the last one tried when all failed:

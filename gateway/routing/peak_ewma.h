@@ -6,7 +6,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
+#include <cstdint>
 
 #include "gateway/common/request_context.h"
 
@@ -28,10 +28,11 @@ class PeakEwma {
   double Cost(int inflight) const;
 
  private:
+  // Lock-free: concurrent updates may each decay from a slightly stale
+  // timestamp; the estimate stays approximate, which is all picking needs.
   const double tau_ns_;
-  std::mutex mu_;  // updates only; reads are one atomic load
   std::atomic<double> estimate_{0};
-  Clock::time_point last_{};
+  std::atomic<int64_t> last_ns_{0};
 };
 
 }  // namespace across::routing

@@ -20,6 +20,13 @@ class RouteTable {
   static Result<std::unique_ptr<RouteTable>> Build(
       const std::vector<configpb::RouteNode>& routes,
       const CompileOptions& options);
+  // The same, for `repeated RouteNode routes` in a config proto.
+  static Result<std::unique_ptr<RouteTable>> Build(
+      const google::protobuf::RepeatedPtrField<configpb::RouteNode>& routes,
+      const CompileOptions& options) {
+    return Build(std::vector<configpb::RouteNode>(routes.begin(), routes.end()),
+                 options);
+  }
 
   // By route name, then by model alias; null when neither matches.
   std::shared_ptr<const Route> Find(std::string_view name_or_model) const;

@@ -101,6 +101,12 @@ void RoutingMetrics::Fallback(std::string_view route, std::string_view from) {
       .Increment();
 }
 
+void RoutingMetrics::BreakerState(std::string_view target,
+                                  routing::BreakerState state) {
+  breaker_state_.Add({{"target", std::string(target)}})
+      .Set(static_cast<double>(state));
+}
+
 void RoutingMetrics::BreakerTransition(std::string_view target, BreakerState to) {
   const std::string t(target);
   breaker_state_.Add({{"target", t}}).Set(static_cast<double>(to));

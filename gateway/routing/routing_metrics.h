@@ -60,6 +60,8 @@ class RoutingMetrics {
   void Fallback(std::string_view route, std::string_view from);
   // Sets the state gauge of a shared target state and counts transitions.
   void BreakerTransition(std::string_view target, BreakerState to);
+  // Sets the gauge only (a new target starts closed).
+  void BreakerState(std::string_view target, routing::BreakerState state);
 
  private:
   friend class TargetMetrics;

@@ -27,10 +27,6 @@ struct Timeouts {
   milliseconds connect{0};
   milliseconds first_token{0};
   milliseconds stream_idle{0};
-  bool any_watched() const {
-    return request.count() > 0 || first_token.count() > 0 ||
-           stream_idle.count() > 0;
-  }
 };
 
 struct BreakerPolicy {

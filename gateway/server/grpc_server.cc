@@ -7,10 +7,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include "across/gateway/v1/gateway.grpc.pb.h"
 
@@ -41,6 +44,26 @@ void AddRoutingMetadata(grpc::CallbackServerContext* context, const RequestConte
   if (!ctx.upstream_model.empty()) {
     context->AddInitialMetadata(std::string(kModelHeader), ctx.upstream_model);
   }
+}
+
+// Methods take raw bytes so that a malformed message is answered with
+// INVALID_ARGUMENT (the typed callback API would answer UNIMPLEMENTED, which
+// tells clients the method does not exist).
+template <typename Message>
+bool ParseMessage(const grpc::ByteBuffer* bytes, Message* message) {
+  grpc::ByteBuffer copy(*bytes);  // Deserialize consumes its input
+  return grpc::SerializationTraits<Message>::Deserialize(&copy, message).ok();
+}
+
+template <typename Message>
+void SerializeMessage(const Message& message, grpc::ByteBuffer* bytes) {
+  bool own_buffer = false;
+  grpc::SerializationTraits<Message>::Serialize(message, bytes, &own_buffer);
+}
+
+grpc::Status MalformedRequest(std::string_view type) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      "request is not a valid " + std::string(type) + " message");
 }
 
 // Shared by a call's reactor and its coroutine; outlives whichever ends first.
@@ -74,10 +97,20 @@ void FillContext(grpc::CallbackServerContext* context, Worker& worker,
 
 // Runs `body` on the worker's loop with the call's cancellation bound, so a
 // client cancel aborts whatever upstream I/O the coroutine is waiting on.
-void Spawn(const std::shared_ptr<CallState>& state, asio::awaitable<void> body) {
-  asio::post(state->worker.io(), [state, body = std::move(body)]() mutable {
+// `reactor` is finished with INTERNAL if the body escapes with an exception
+// (a bug), so the call can never hang and block shutdown.
+template <typename Reactor>
+void Spawn(const std::shared_ptr<CallState>& state, asio::awaitable<void> body,
+           Reactor* reactor) {
+  asio::post(state->worker.io(), [state, reactor, body = std::move(body)]() mutable {
     asio::co_spawn(state->worker.io(), std::move(body),
-                   asio::bind_cancellation_slot(state->cancel.slot(), asio::detached));
+                   asio::bind_cancellation_slot(
+                       state->cancel.slot(), [reactor](std::exception_ptr e) {
+                         if (e) {
+                           reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
+                                                        "internal error"));
+                         }
+                       }));
   });
 }
 
@@ -96,13 +129,14 @@ class UnaryCall : public grpc::ServerUnaryReactor {
   std::shared_ptr<CallState> state_;
 };
 
-class StreamCall : public grpc::ServerWriteReactor<v1::ChatChunk>, public ChunkSink {
+class StreamCall : public grpc::ServerWriteReactor<grpc::ByteBuffer>, public ChunkSink {
  public:
   explicit StreamCall(std::shared_ptr<CallState> state) : state_(std::move(state)) {}
 
   asio::awaitable<bool> Write(v1::ChatChunk chunk) override {
     if (!state_->write_ok) co_return false;
-    pending_ = std::move(chunk);
+    pending_.Clear();
+    SerializeMessage(chunk, &pending_);
     state_->write_done.expires_at(asio::steady_timer::time_point::max());
     StartWrite(&pending_);
     // Not cancellable: gRPC owns `pending_` until OnWriteDone.
@@ -123,39 +157,60 @@ class StreamCall : public grpc::ServerWriteReactor<v1::ChatChunk>, public ChunkS
 
  private:
   std::shared_ptr<CallState> state_;
-  v1::ChatChunk pending_;
+  grpc::ByteBuffer pending_;
 };
 
 }  // namespace
 
-class GrpcServer::Service final : public v1::Gateway::CallbackService {
+using RawGatewayService = v1::Gateway::WithRawCallbackMethod_Chat<
+    v1::Gateway::WithRawCallbackMethod_ChatStream<
+        v1::Gateway::WithRawCallbackMethod_Embed<v1::Gateway::CallbackService>>>;
+
+class GrpcServer::Service final : public RawGatewayService {
  public:
   Service(WorkerPool& workers, Engine& engine, std::chrono::milliseconds timeout)
       : workers_(workers), engine_(engine), timeout_(timeout) {}
 
   grpc::ServerUnaryReactor* Chat(grpc::CallbackServerContext* context,
-                                 const v1::ChatRequest* request,
-                                 v1::ChatResponse* response) override {
+                                 const grpc::ByteBuffer* bytes,
+                                 grpc::ByteBuffer* response) override {
+    auto request = std::make_unique<v1::ChatRequest>();
+    if (!ParseMessage(bytes, request.get())) {
+      auto* reactor = context->DefaultReactor();
+      reactor->Finish(MalformedRequest("across.gateway.v1.ChatRequest"));
+      return reactor;
+    }
     auto state = std::make_shared<CallState>(workers_.Next());
     auto* reactor = new UnaryCall(state);
-    Spawn(state, RunChat(context, request, response, reactor, state));
+    Spawn(state, RunChat(context, std::move(request), response, reactor, state), reactor);
     return reactor;
   }
 
-  grpc::ServerWriteReactor<v1::ChatChunk>* ChatStream(
-      grpc::CallbackServerContext* context, const v1::ChatRequest* request) override {
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ChatStream(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) override {
+    auto request = std::make_unique<v1::ChatRequest>();
     auto state = std::make_shared<CallState>(workers_.Next());
     auto* reactor = new StreamCall(state);
-    Spawn(state, RunChatStream(context, request, reactor, state));
+    if (!ParseMessage(bytes, request.get())) {
+      reactor->Finish(MalformedRequest("across.gateway.v1.ChatRequest"));
+      return reactor;
+    }
+    Spawn(state, RunChatStream(context, std::move(request), reactor, state), reactor);
     return reactor;
   }
 
   grpc::ServerUnaryReactor* Embed(grpc::CallbackServerContext* context,
-                                  const v1::EmbedRequest* request,
-                                  v1::EmbedResponse* response) override {
+                                  const grpc::ByteBuffer* bytes,
+                                  grpc::ByteBuffer* response) override {
+    auto request = std::make_unique<v1::EmbedRequest>();
+    if (!ParseMessage(bytes, request.get())) {
+      auto* reactor = context->DefaultReactor();
+      reactor->Finish(MalformedRequest("across.gateway.v1.EmbedRequest"));
+      return reactor;
+    }
     auto state = std::make_shared<CallState>(workers_.Next());
     auto* reactor = new UnaryCall(state);
-    Spawn(state, RunEmbed(context, request, response, reactor, state));
+    Spawn(state, RunEmbed(context, std::move(request), response, reactor, state), reactor);
     return reactor;
   }
 
@@ -172,9 +227,12 @@ class GrpcServer::Service final : public v1::Gateway::CallbackService {
   // The coroutines own nothing of the call: gRPC keeps the context, request
   // and response alive until Finish, which is each coroutine's last act.
   asio::awaitable<void> RunChat(grpc::CallbackServerContext* context,
-                                const v1::ChatRequest* request,
-                                v1::ChatResponse* response, UnaryCall* reactor,
+                                std::unique_ptr<v1::ChatRequest> request,
+                                grpc::ByteBuffer* response, UnaryCall* reactor,
                                 std::shared_ptr<CallState> state) {
+    // A cancelled call must still reach Finish: report cancellation through
+    // error codes rather than exceptions at the next co_await.
+    co_await asio::this_coro::throw_if_cancelled(false);
     RequestContext ctx;
     FillContext(context, state->worker, timeout_, "chat", ctx);
     engine_.Begin(ctx);
@@ -187,14 +245,15 @@ class GrpcServer::Service final : public v1::Gateway::CallbackService {
       co_return;
     }
     engine_.End(ctx, nullptr, &result->usage());
-    *response = std::move(*result);
+    SerializeMessage(*result, response);
     reactor->Finish(grpc::Status::OK);
   }
 
   asio::awaitable<void> RunChatStream(grpc::CallbackServerContext* context,
-                                      const v1::ChatRequest* request,
+                                      std::unique_ptr<v1::ChatRequest> request,
                                       StreamCall* reactor,
                                       std::shared_ptr<CallState> state) {
+    co_await asio::this_coro::throw_if_cancelled(false);
     RequestContext ctx;
     FillContext(context, state->worker, timeout_, "chat_stream", ctx);
     engine_.Begin(ctx);
@@ -233,9 +292,10 @@ class GrpcServer::Service final : public v1::Gateway::CallbackService {
   }
 
   asio::awaitable<void> RunEmbed(grpc::CallbackServerContext* context,
-                                 const v1::EmbedRequest* request,
-                                 v1::EmbedResponse* response, UnaryCall* reactor,
+                                 std::unique_ptr<v1::EmbedRequest> request,
+                                 grpc::ByteBuffer* response, UnaryCall* reactor,
                                  std::shared_ptr<CallState> state) {
+    co_await asio::this_coro::throw_if_cancelled(false);
     RequestContext ctx;
     FillContext(context, state->worker, timeout_, "embed", ctx);
     engine_.Begin(ctx);
@@ -248,7 +308,7 @@ class GrpcServer::Service final : public v1::Gateway::CallbackService {
       co_return;
     }
     engine_.End(ctx, nullptr, &result->usage());
-    *response = std::move(*result);
+    SerializeMessage(*result, response);
     reactor->Finish(grpc::Status::OK);
   }
 
@@ -287,6 +347,10 @@ Result<int> GrpcServer::Start() {
   health->SetServingStatus("", true);
   health->SetServingStatus(kServiceName, true);
   return port;
+}
+
+void GrpcServer::SetNotServing() {
+  if (server_) server_->GetHealthCheckService()->SetServingStatus(false);
 }
 
 void GrpcServer::Drain(std::chrono::system_clock::time_point deadline) {

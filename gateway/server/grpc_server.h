@@ -32,8 +32,11 @@ class GrpcServer {
 
   // Builds and starts the server; returns the bound port.
   Result<int> Start();
-  // Health turns NOT_SERVING (load balancers stop sending), then waits for
-  // in-flight calls until `deadline`, cancelling whatever is left.
+  // Health turns NOT_SERVING so load balancers stop sending; calls are
+  // still accepted.
+  void SetNotServing();
+  // Stops accepting and waits for in-flight calls until `deadline`,
+  // cancelling whatever is left.
   void Drain(std::chrono::system_clock::time_point deadline);
 
  private:

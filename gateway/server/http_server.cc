@@ -117,7 +117,6 @@ class HttpServer::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       session.idle = true;
-      if (state_.draining.load(std::memory_order_relaxed)) break;
       http::request_parser<http::string_body> parser;
       parser.body_limit(options_.max_body_bytes);
       parser.header_limit(64 * 1024);
@@ -141,7 +140,9 @@ class HttpServer::Impl {
       state_.http_inflight.fetch_add(1, std::memory_order_relaxed);
       bool keep_alive = co_await api_.Handle(session.stream, parser.get(), http);
       state_.http_inflight.fetch_sub(1, std::memory_order_relaxed);
-      if (!keep_alive) break;
+      // While draining, each connection serves the request it carried and
+      // closes, so clients move to other replicas.
+      if (!keep_alive || state_.draining.load(std::memory_order_relaxed)) break;
     }
     sessions.erase(it);
     boost::system::error_code ignored;

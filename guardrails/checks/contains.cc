@@ -16,14 +16,20 @@ RE2::Options Options(bool case_sensitive) {
 }
 
 // Whether [begin, end) stands as a whole word: a side that starts/ends
-// with a word character must not continue into another one.
+// with a word character must not continue into another one. Scripts
+// written without spaces have no such boundaries, so they always pass.
+bool Joined(char32_t inner, char32_t outer) {
+  return IsWordChar(inner) && IsWordChar(outer) && !IsUnspacedScript(inner) &&
+         !IsUnspacedScript(outer);
+}
+
 bool AtBoundaries(std::string_view text, size_t begin, size_t end) {
-  if (begin > 0 && IsWordChar(DecodeAt(text, begin).value) &&
-      IsWordChar(DecodeBefore(text, begin).value)) {
+  if (begin > 0 &&
+      Joined(DecodeAt(text, begin).value, DecodeBefore(text, begin).value)) {
     return false;
   }
-  if (end < text.size() && IsWordChar(DecodeBefore(text, end).value) &&
-      IsWordChar(DecodeAt(text, end).value)) {
+  if (end < text.size() &&
+      Joined(DecodeBefore(text, end).value, DecodeAt(text, end).value)) {
     return false;
   }
   return true;

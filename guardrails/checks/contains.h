@@ -4,7 +4,8 @@
 //   operator none - no word occurs (can redact the occurrences)
 // Matching is case-insensitive by default (Unicode case folding) and
 // respects word boundaries in any script ("cat" does not match "category";
-// "café" is found before "!"). A word that starts or ends with punctuation
+// "café" is found before "!"; in scripts written without spaces, such as
+// Chinese or Thai, there are no boundaries to check). A word that starts or ends with punctuation
 // ("c++", "$100") is not boundary-checked on that side.
 //
 // params: words (required), operator ("any"), case_sensitive (false),

@@ -130,6 +130,11 @@ void PiiDetector::Scan(std::string_view text, size_t from, size_t to,
     if (end - begin > spec.max_length) continue;
     if (auto accepted = spec.accept(text, begin, end)) {
       found->push_back({spec.kind, begin, *accepted});
+      // Same-kind candidates starting inside an accepted one can never win
+      // an overlap against it, so skip them. Rejected candidates advance by
+      // one byte instead, so scanning stays aligned with any restart point
+      // that is not inside an accepted match (region starts, stream cuts).
+      pos = *accepted;
     }
   }
 }

@@ -668,12 +668,6 @@ class Stack:
         return "\n".join(problems) or None
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 class Background(threading.Thread):
     """Runs fn in a thread, keeping its result or exception."""
 

@@ -1,6 +1,7 @@
 """gRPC front end (across.gateway.v1.Gateway, health, reflection) against the
 real gateway, the echo provider and the mock upstream."""
 
+import json
 import signal
 import threading
 import time
@@ -74,7 +75,6 @@ class Basics(unittest.TestCase):
         self.assertEqual(resp.model, "gpt-4o-mini")
         md = metadata_dict(call.initial_metadata())
         self.assertEqual(md.get("x-across-provider"), "mock")
-        import json
         upstream = json.loads(STACK.mock.last_request()["body"])
         self.assertEqual(upstream["model"], "gpt-4o-mini")
         self.assertEqual(upstream["max_tokens"], 50)

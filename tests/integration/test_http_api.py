@@ -4,7 +4,6 @@ echo provider and the mock upstream."""
 import base64
 import http.client
 import json
-import re
 import socket
 import struct
 import time

@@ -115,12 +115,18 @@ class FakeUpstream {
 };
 
 // Runs one coroutine to completion on a fresh io_context.
+// (use_future needs a default-constructible T; Result<T> is not.)
 template <typename T>
 T RunSync(asio::awaitable<T> op) {
   asio::io_context io;
-  auto future = asio::co_spawn(io, std::move(op), asio::use_future);
+  std::optional<T> out;
+  auto done = asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(op)); },
+      asio::use_future);
   io.run();
-  return future.get();
+  done.get();
+  return std::move(*out);
 }
 
 inline std::shared_ptr<const Route> MustCompile(const std::string& yaml,

@@ -101,8 +101,8 @@ void RoutingMetrics::Fallback(std::string_view route, std::string_view from) {
       .Increment();
 }
 
-void RoutingMetrics::BreakerState(std::string_view target,
-                                  routing::BreakerState state) {
+void RoutingMetrics::SetBreakerState(std::string_view target,
+                                     BreakerState state) {
   breaker_state_.Add({{"target", std::string(target)}})
       .Set(static_cast<double>(state));
 }

@@ -61,7 +61,7 @@ class RoutingMetrics {
   // Sets the state gauge of a shared target state and counts transitions.
   void BreakerTransition(std::string_view target, BreakerState to);
   // Sets the gauge only (a new target starts closed).
-  void BreakerState(std::string_view target, routing::BreakerState state);
+  void SetBreakerState(std::string_view target, BreakerState state);
 
  private:
   friend class TargetMetrics;

@@ -561,6 +561,21 @@ TEST_F(ExecutorTest, CancellationStopsTheRequest) {
   EXPECT_LT(Ms(Clock::now() - start), 500);
 }
 
+TEST_F(ExecutorTest, ThrowingAttemptUnderATimeoutEndsAtOnce) {
+  auto route = MustCompile("name: r\nprovider: a\nrequest_timeout_ms: 5000\n");
+  RequestContext ctx = NewContext();
+  const auto start = Clock::now();
+  AttemptFn boom = [](const Target&, AttemptInfo&) -> asio::awaitable<Status> {
+    throw std::runtime_error("provider bug");
+    co_return Ok{};
+  };
+  Status s = RunSync(ExecuteRoute(*route, ctx, {}, boom));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().http_status, 500);
+  EXPECT_EQ(s.error().message, "attempt failed: provider bug");
+  EXPECT_LT(Ms(Clock::now() - start), 1000);
+}
+
 TEST_F(ExecutorTest, TypedExecuteReturnsTheAttemptsValue) {
   auto route = MustCompile(R"(
 name: r

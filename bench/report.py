@@ -149,9 +149,15 @@ def final(tags):
     overhead = {}
     for s in scenarios:
         d, g = by.get((s, "direct")), by.get((s, "gateway"))
+        baseline = s
+        if g and not d and not g["stream"]:
+            # Gateway-only scenarios (fallback routes): against the plain
+            # unary direct run with as many connections.
+            baseline = "unary_c%d" % g["conns"]
+            d = by.get((baseline, "direct"))
         if not d or not g:
             continue
-        o = {}
+        o = {"baseline": baseline + " direct"}
         for q in ("p50", "p90", "p99", "mean"):
             o["added_%s_us" % q] = round(g["latency_us"][q] - d["latency_us"][q], 1)
         o["rps_ratio"] = round(g["rps"] / d["rps"], 3) if d["rps"] else None
@@ -274,8 +280,9 @@ def final(tags):
     if overhead:
         print("added by the gateway (gateway minus direct):")
         for s, o in overhead.items():
-            print("  %-17s p50 %+7.0fus  p90 %+7.0fus  p99 %+7.0fus  rps x%.2f" % (
-                s, o["added_p50_us"], o["added_p90_us"], o["added_p99_us"], o["rps_ratio"]))
+            note = "" if o["baseline"] == s + " direct" else "  (vs %s)" % o["baseline"]
+            print("  %-17s p50 %+7.0fus  p90 %+7.0fus  p99 %+7.0fus  rps x%.2f%s" % (
+                s, o["added_p50_us"], o["added_p90_us"], o["added_p99_us"], o["rps_ratio"], note))
     if "added_first_event_p50_us" in ttfb:
         print("streaming time to first event, c=1, p50: direct %s, gateway %s (added %+.0fus); "
               "whole stream p50: direct %s, gateway %s" % (

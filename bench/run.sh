@@ -34,7 +34,7 @@ CONFIG="${CONFIG:-}"                # gateway config template (else built in)
 GATEWAY_MODEL="${GATEWAY_MODEL:-bench}"
 DIRECT_MODEL="${DIRECT_MODEL:-gpt-4o-mini}"
 FALLBACK_CONFIG="${FALLBACK_CONFIG:-$HERE/configs/fallback3.yaml}"
-FALLBACK_MODEL="${FALLBACK_MODEL:-bench-fallback}"
+FALLBACK_MODEL="${FALLBACK_MODEL:-bench-fallback bench-fallback-first}"
 OUT="${OUT:-$HERE/results/latest.json}"
 BAZEL="${BAZEL:-bazel}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
@@ -176,7 +176,7 @@ wait_file() {  # wait_file PATH PID WHAT
   local i
   for i in $(seq 200); do
     [[ -s "$1" ]] && return 0
-    kill -0 "$2" 2>/dev/null || die "$3 exited during start-up (log: $WORK/$3.log)"
+    alive "$2" || die "$3 exited during start-up (log: $WORK/$3.log)"
     sleep 0.05
   done
   die "$3 did not start within 10 s (log: $WORK/$3.log)"
@@ -193,6 +193,13 @@ cpu_ticks() {  # utime stime (clock ticks, all threads) of PID
   stat="${stat##*) }"
   set -- $stat
   echo "${12} ${13}"
+}
+
+alive() {  # alive PID: running (an exited, unreaped child is a zombie)
+  local st
+  st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  st="${st##*) }"
+  [[ -n "$st" && "${st:0:1}" != Z ]]
 }
 
 status_kb() {  # status_kb PID FIELD: VmRSS / VmHWM in kB
@@ -370,9 +377,17 @@ run_wrk() {
   m0=($(machine_ticks))
   children_cpu_s >"$WORK/c0.txt"
   t0="$(date +%s.%N)"
+  # In the background so that a signal is handled at once, not after wrk.
   wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$HERE/chat.lua" "$url" \
-    >"$WORK/runs/$tag.wrk" 2>&1 || die "wrk failed: $(tail -n 5 "$WORK/runs/$tag.wrk")"
+    >"$WORK/runs/$tag.wrk" 2>&1 &
+  local wrk_pid=$!
+  PIDS+=("$wrk_pid")
+  wait "$wrk_pid" || die "wrk failed: $(tail -n 5 "$WORK/runs/$tag.wrk")"
   t1="$(date +%s.%N)"
+  alive "$MOCK_PID" || die "the mock exited during $tag (log: $WORK/mock.log)"
+  if [[ -n "$gwpid" ]] && ! alive "$gwpid"; then
+    die "the gateway exited during $tag (logs: $WORK/gateway*.log)"
+  fi
   children_cpu_s >"$WORK/c1.txt"
   c0="$(<"$WORK/c0.txt")" c1="$(<"$WORK/c1.txt")"
   m1=($(machine_ticks))
@@ -442,18 +457,23 @@ run_fallback() {
     log "fallback: $FALLBACK_STATUS"
     return 0
   fi
-  local main_pid="$GW_PID" main_port="$GW_PORT"
+  # A second gateway, on the same core as the plain one (idle meanwhile).
+  local main_pid="$GW_PID" main_port="$GW_PORT" model code ran=() skipped=()
   start_gateway "$WORK/fallback.yaml" gateway_fallback
-  local code
-  code="$(probe "$GW_PORT" "$FALLBACK_MODEL" "$WORDS" false "$WORK/probe_fallback.out")"
-  if [[ "$code" != 200 ]]; then
-    FALLBACK_STATUS="skipped: probe of model $FALLBACK_MODEL returned HTTP $code"
-    log "fallback: $FALLBACK_STATUS"
-  else
-    FALLBACK_STATUS="ran"
-    run_wrk fallback_c"$CONNS_LOW" gateway "$GW_PORT" "$FALLBACK_MODEL" "$CONNS_LOW" 0 "$WORDS" "$GW_PID"
-    run_wrk fallback_c"$CONNS_HIGH" gateway "$GW_PORT" "$FALLBACK_MODEL" "$CONNS_HIGH" 0 "$WORDS" "$GW_PID"
-  fi
+  for model in $FALLBACK_MODEL; do
+    code="$(probe "$GW_PORT" "$model" "$WORDS" false "$WORK/probe_fallback.out")"
+    if [[ "$code" != 200 ]]; then
+      skipped+=("$model (probe: HTTP $code)")
+      log "fallback: $model skipped: probe returned HTTP $code: $(head -c 300 "$WORK/probe_fallback.out")"
+      continue
+    fi
+    ran+=("$model")
+    # Scenario names: fallback_c1, fallback-first_c64, ...
+    local tag="${model#bench-}"
+    run_wrk "${tag}_c$CONNS_LOW" gateway "$GW_PORT" "$model" "$CONNS_LOW" 0 "$WORDS" "$GW_PID"
+    run_wrk "${tag}_c$CONNS_HIGH" gateway "$GW_PORT" "$model" "$CONNS_HIGH" 0 "$WORDS" "$GW_PID"
+  done
+  FALLBACK_STATUS="ran: ${ran[*]:-none}${skipped:+; skipped: ${skipped[*]}}"
   stop_pid "$GW_PID"
   GW_PID="$main_pid" GW_PORT="$main_port"
 }

@@ -81,8 +81,16 @@ int main(int argc, char** argv) {
     cfg.set_worker_threads(absl::GetFlag(FLAGS_worker_threads));
   }
 
-  auto registry = across::ModelRegistry::Build(cfg);
-  if (!registry.ok()) return Fail(registry.error());
+  across::Metrics metrics;
+  auto created = across::Engine::Create(cfg, metrics);
+  if (!created.ok()) {
+    // Route and provider errors name the field; say which file it is in.
+    across::Error error = created.error();
+    error.message = (config_path.empty() ? std::string("<built-in config>") : config_path) +
+                    ": " + error.message;
+    return Fail(error);
+  }
+  across::Engine& engine = *created.value();
   if (absl::GetFlag(FLAGS_check_config)) {
     Log("info", "config is valid", {{"config", config_path.empty() ? "<built-in>" : config_path}});
     return 0;
@@ -93,9 +101,6 @@ int main(int argc, char** argv) {
   boost::asio::signal_set signals(signals_io, SIGTERM, SIGINT);
   int received = 0;
 
-  across::Metrics metrics;
-  across::Engine engine(std::move(registry.value()), metrics,
-                        across::AccessLog(cfg.logging().access_log()));
   across::ServingState state;
   across::WorkerPool workers(cfg.worker_threads());
   const auto timeout = std::chrono::milliseconds(cfg.limits().request_timeout_ms());

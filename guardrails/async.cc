@@ -11,10 +11,10 @@ void CheckAsync(const Guardrail& guardrail, const GuardrailInput& input,
     return;
   }
   const auto start = std::chrono::steady_clock::now();
-  http(async->MakeCall(input),
-       [async, start, done = std::move(done)](HttpOutcome outcome) {
-         done(async->Complete(outcome, std::chrono::steady_clock::now() - start));
-       });
+  http(async->MakeCall(input), [async, start,
+                                done = std::move(done)](HttpOutcome outcome) {
+    done(async->Complete(outcome, std::chrono::steady_clock::now() - start));
+  });
 }
 
 }  // namespace across::guardrails

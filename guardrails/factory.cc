@@ -71,9 +71,9 @@ ConfigResult<std::shared_ptr<const Guardrail>> BuildGuardrail(
       std::find_if(std::begin(kBuilders), std::end(kBuilders),
                    [&](const auto& b) { return b.first == spec.type; });
   if (entry == std::end(kBuilders)) {
-    return ConfigError{spec.id, "type",
-                       "unknown type \"" + spec.type + "\" (known: " +
-                           KnownTypes() + ")"};
+    return ConfigError{
+        spec.id, "type",
+        "unknown type \"" + spec.type + "\" (known: " + KnownTypes() + ")"};
   }
   ParamReader params(spec.id, spec.params);
   CommonOptions common;

@@ -9,11 +9,10 @@
 // regexes per request is wasteful.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <memory>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "guardrails/config_error.h"
 #include "guardrails/guardrail.h"

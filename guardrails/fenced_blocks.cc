@@ -25,8 +25,10 @@ bool ParseFence(std::string_view line, Fence* fence) {
 }
 
 std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -48,13 +50,15 @@ std::vector<FencedBlock> FindFencedBlocks(std::string_view text) {
     if (!open) {
       // Backtick fences may not have a backtick in the info string.
       if (ParseFence(line, &fence) &&
-          !(fence.ch == '`' && fence.rest.find('`') != std::string_view::npos)) {
+          !(fence.ch == '`' &&
+            fence.rest.find('`') != std::string_view::npos)) {
         open = true;
         opening = fence;
         body_begin = eol < text.size() ? eol + 1 : text.size();
       }
     } else if (ParseFence(line, &fence) && fence.ch == opening.ch &&
-               fence.length >= opening.length && TrimSpaces(fence.rest).empty()) {
+               fence.length >= opening.length &&
+               TrimSpaces(fence.rest).empty()) {
       const std::string_view info = TrimSpaces(opening.rest);
       blocks.push_back({info.substr(0, info.find_first_of(" \t{")),
                         text.substr(body_begin, pos - body_begin), true});

@@ -10,6 +10,7 @@
 // numbering) lives in the pii::Redactor the caller passes in the input.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -20,8 +21,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 namespace across::guardrails {
 
@@ -46,8 +45,8 @@ enum class Verdict { kPass, kFail };
 
 // One text to check: a request message, or the model's output.
 struct TextItem {
-  size_t index = 0;        // message index in the request; 0 for output
-  std::string_view role;   // "system", "user", "assistant", "tool"
+  size_t index = 0;       // message index in the request; 0 for output
+  std::string_view role;  // "system", "user", "assistant", "tool"
   std::string_view text;
 };
 
@@ -125,8 +124,10 @@ struct CommonOptions {
   std::string id;
   std::string kind;
   Action action = Action::kDeny;
-  bool negate = false;             // params.not: invert the check
-  std::vector<std::string> roles;  // text checks: roles to look at (empty = all)
+  bool negate = false;  // params.not: invert the check
+  // Text checks, input stage: the message roles to look at (empty = all).
+  // The output is always checked.
+  std::vector<std::string> roles;
 };
 
 class AsyncGuardrail;

@@ -4,14 +4,14 @@
 // text instead of N.
 #pragma once
 
+#include <re2/re2.h>
+#include <re2/set.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <re2/re2.h>
-#include <re2/set.h>
 
 namespace across::guardrails {
 

@@ -19,13 +19,12 @@
 // streaming input) never deny or flag.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/array.hpp>
 
 #include "guardrails/guardrail.h"
 

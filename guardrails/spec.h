@@ -9,12 +9,11 @@
 // converted to this JSON shape by the config loader.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstddef>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "guardrails/config_error.h"
 #include "guardrails/guardrail.h"

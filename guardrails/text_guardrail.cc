@@ -9,8 +9,10 @@
 namespace across::guardrails {
 namespace {
 
-bool RoleSelected(const std::vector<std::string>& roles, std::string_view role) {
-  return roles.empty() ||
+// `roles` picks input messages; the output is always checked.
+bool Selected(const std::vector<std::string>& roles,
+              const GuardrailInput& input, std::string_view role) {
+  return roles.empty() || input.stage == Stage::kOutput ||
          std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
@@ -52,7 +54,7 @@ void TextGuardrail::Evaluate(const GuardrailInput& input,
   std::string first_failure;
   std::string last_detail;
   for (const TextItem& item : input.texts) {
-    if (!RoleSelected(options().roles, item.role)) continue;
+    if (!Selected(options().roles, input, item.role)) continue;
     ++checked;
     TextOutcome outcome = EvaluateText(item.text, input.partial);
     const bool final = !input.partial || outcome.final;

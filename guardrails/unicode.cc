@@ -1,8 +1,8 @@
 #include "guardrails/unicode.h"
 
-#include <vector>
-
 #include <re2/re2.h>
+
+#include <vector>
 
 namespace across::guardrails {
 namespace {
@@ -131,16 +131,16 @@ bool IsWordChar(char32_t cp) {
 }
 
 bool IsUnspacedScript(char32_t cp) {
-  return (cp >= 0x0E00 && cp <= 0x0EFF) ||    // Thai, Lao
-         (cp >= 0x1000 && cp <= 0x109F) ||    // Myanmar
-         (cp >= 0x1780 && cp <= 0x17FF) ||    // Khmer
-         (cp >= 0x3040 && cp <= 0x30FF) ||    // Hiragana, Katakana
-         (cp >= 0x31F0 && cp <= 0x31FF) ||    // Katakana extensions
-         (cp >= 0x3400 && cp <= 0x4DBF) ||    // Han extension A
-         (cp >= 0x4E00 && cp <= 0x9FFF) ||    // Han
-         (cp >= 0xF900 && cp <= 0xFAFF) ||    // Han compatibility
-         (cp >= 0xFF66 && cp <= 0xFF9F) ||    // half-width Katakana
-         (cp >= 0x20000 && cp <= 0x3134F);    // Han extensions B-G
+  return (cp >= 0x0E00 && cp <= 0x0EFF) ||  // Thai, Lao
+         (cp >= 0x1000 && cp <= 0x109F) ||  // Myanmar
+         (cp >= 0x1780 && cp <= 0x17FF) ||  // Khmer
+         (cp >= 0x3040 && cp <= 0x30FF) ||  // Hiragana, Katakana
+         (cp >= 0x31F0 && cp <= 0x31FF) ||  // Katakana extensions
+         (cp >= 0x3400 && cp <= 0x4DBF) ||  // Han extension A
+         (cp >= 0x4E00 && cp <= 0x9FFF) ||  // Han
+         (cp >= 0xF900 && cp <= 0xFAFF) ||  // Han compatibility
+         (cp >= 0xFF66 && cp <= 0xFF9F) ||  // half-width Katakana
+         (cp >= 0x20000 && cp <= 0x3134F);  // Han extensions B-G
 }
 
 std::string_view TrimRight(std::string_view text) {

@@ -3,7 +3,12 @@
 #include <utility>
 #include <vector>
 
+#include "providers/anthropic/anthropic_provider.h"
+#include "providers/azure/azure_openai_provider.h"
+#include "providers/bedrock/bedrock_provider.h"
+#include "providers/cohere/cohere_provider.h"
 #include "providers/echo/echo_provider.h"
+#include "providers/gemini/gemini_provider.h"
 #include "providers/openai/openai_provider.h"
 
 namespace across {
@@ -45,6 +50,19 @@ const std::vector<ProviderPreset>& Presets() {
                      "https://generativelanguage.googleapis.com/v1beta/openai",
                      "GEMINI_API_KEY", kBearer},
       ProviderPreset{"echo", "echo", "", "", ""},
+      // Native (non-OpenAI-format) APIs.
+      ProviderPreset{"cohere", "cohere", "https://api.cohere.com/v2",
+                     "COHERE_API_KEY", kBearer},
+      // Google AI Studio's native API; the key goes in x-goog-api-key.
+      ProviderPreset{"gemini", "gemini",
+                     "https://generativelanguage.googleapis.com/v1beta",
+                     "GEMINI_API_KEY", "x-goog-api-key"},
+      // Anthropic's Messages API; the raw key goes in x-api-key.
+      ProviderPreset{"anthropic", "anthropic", "https://api.anthropic.com/v1",
+                     "ANTHROPIC_API_KEY", "x-api-key"},
+      // AWS Bedrock: SigV4 with AWS_* credentials; base_url follows from
+      // `region` (https://bedrock-runtime.{region}.amazonaws.com).
+      ProviderPreset{"bedrock", "bedrock", "", "", ""},
   };
   return *kPresets;
 }
@@ -61,7 +79,32 @@ const ProviderPreset* FindPreset(std::string_view id) {
 std::span<const ProviderPreset> AllPresets() { return Presets(); }
 
 bool IsKnownProviderType(std::string_view type) {
-  return type == "openai" || type == "echo";
+  return type == "openai" || type == "echo" || type == "azure-openai" ||
+         type == "gemini" ||
+         type == "anthropic" ||
+         type == "cohere" ||
+         type == "bedrock";
+}
+
+ProviderOperations SupportedOperations(std::string_view type) {
+  // One row per adapter type; an operation an adapter answers with
+  // Error::Unimplemented is false here.
+  struct Row {
+    std::string_view type;
+    ProviderOperations ops;
+  };
+  static constexpr Row kRows[] = {
+      {"openai", {true, true, true}},
+      {"echo", {true, true, true}},
+      {"azure-openai", {true, true, true}},
+      {"cohere", {true, true, true}},
+      {"gemini", {true, true, true}},
+      {"bedrock", {true, true, true}},  // embed: Titan and Cohere models
+  };
+  for (const Row& r : kRows) {
+    if (r.type == type) return r.ops;
+  }
+  return {};
 }
 
 Result<std::unique_ptr<Provider>> MakeProvider(
@@ -82,9 +125,63 @@ Result<std::unique_ptr<Provider>> MakeProvider(
   if (type == "echo") {
     return std::unique_ptr<Provider>(std::make_unique<EchoProvider>(cfg.id()));
   }
+  if (type == "azure-openai") {
+    // No preset: the URL names the customer's own resource.
+    if (cfg.base_url().empty()) {
+      return Error::InvalidRequest(
+          "provider \"" + cfg.id() +
+              "\": base_url is required (https://{resource}.openai.azure.com)",
+          "base_url");
+    }
+    return std::unique_ptr<Provider>(
+        std::make_unique<AzureOpenAiProvider>(cfg, std::move(api_key)));
+  }
+  if (type == "cohere") {
+    if (cfg.base_url().empty()) {
+      return Error::InvalidRequest(
+          "provider \"" + cfg.id() + "\": base_url is required", "base_url");
+    }
+    return std::unique_ptr<Provider>(
+        std::make_unique<CohereProvider>(cfg, std::move(api_key)));
+  }
+  if (type == "gemini") {
+    if (cfg.base_url().empty()) {
+      return Error::InvalidRequest(
+          "provider \"" + cfg.id() + "\": base_url is required", "base_url");
+    }
+    return std::unique_ptr<Provider>(
+        std::make_unique<GeminiProvider>(cfg, std::move(api_key)));
+  }
+  if (type == "anthropic") {
+    if (cfg.base_url().empty()) {
+      return Error::InvalidRequest(
+          "provider \"" + cfg.id() + "\": base_url is required", "base_url");
+    }
+    return std::unique_ptr<Provider>(
+        std::make_unique<AnthropicProvider>(cfg, std::move(api_key)));
+  }
+  if (type == "bedrock") {
+    // Credentials come from the AWS_* variables the config names; the
+    // api_key argument does not apply to SigV4.
+    if (cfg.region().empty()) {
+      return Error::InvalidRequest(
+          "provider \"" + cfg.id() + "\": region is required for bedrock",
+          "region");
+    }
+    ::across::config::v1::ProviderConfig c = cfg;
+    if (c.base_url().empty()) {
+      c.set_base_url("https://bedrock-runtime." + c.region() +
+                     ".amazonaws.com");
+    }
+    auto credentials = BedrockProvider::CredentialsFromEnv(c);
+    return std::unique_ptr<Provider>(
+        std::make_unique<BedrockProvider>(std::move(c), std::move(credentials)));
+  }
   return Error::InvalidRequest(
       "provider \"" + cfg.id() + "\": unknown provider type \"" +
-          std::string(type) + "\" (known types: openai, echo)",
+          std::string(type) +
+          "\" (known types: openai, echo, azure-openai, cohere, gemini, "
+          "anthropic, bedrock)",
       "type");
 }
 

@@ -33,6 +33,18 @@ std::span<const ProviderPreset> AllPresets();
 // True for an adapter type MakeProvider can build ("openai", "echo").
 bool IsKnownProviderType(std::string_view type);
 
+// The operations an adapter type implements. The others answer
+// UNIMPLEMENTED (HTTP 501) naming the provider.
+struct ProviderOperations {
+  bool chat = false;
+  bool chat_stream = false;
+  bool embed = false;
+};
+
+// What adapter `type` supports (docs, `--list-providers`, routing); all
+// false for an unknown type.
+ProviderOperations SupportedOperations(std::string_view type);
+
 // Builds the adapter for `cfg.type` ("openai" → OpenAiProvider, "echo" →
 // EchoProvider). `cfg` is expected to have its defaults filled in by the
 // config loader; `api_key` may be empty.

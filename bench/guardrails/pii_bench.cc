@@ -3,10 +3,10 @@
 // (dates, prices, versions) that prose carries. Reports bytes/s.
 //
 //   bazel run -c opt //bench/guardrails:pii_bench
+#include <benchmark/benchmark.h>
+
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "guardrails/pii/detector.h"
 #include "guardrails/pii/redactor.h"
@@ -95,7 +95,8 @@ void BM_StreamRedactDefault(benchmark::State& state) {
     Redactor redactor;
     StreamRedactor stream(PiiDetector::Default(), redactor);
     for (size_t pos = 0; pos < text.size(); pos += 20) {
-      benchmark::DoNotOptimize(stream.Feed(std::string_view(text).substr(pos, 20)));
+      benchmark::DoNotOptimize(
+          stream.Feed(std::string_view(text).substr(pos, 20)));
     }
     benchmark::DoNotOptimize(stream.Flush());
   }

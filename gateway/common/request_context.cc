@@ -6,15 +6,36 @@
 
 namespace across {
 
+// Portkey's x-portkey-* headers are accepted as aliases so that a Portkey
+// user switches by changing the base URL only; ours win when both are sent.
 void RoutingHeaders::Accept(std::string_view name, std::string_view value) {
-  if (boost::algorithm::iequals(name, kProviderHeader)) {
+  using boost::algorithm::iequals;
+  if (name.size() < 13 || (name[0] != 'x' && name[0] != 'X' && name[0] != 'a' &&
+                           name[0] != 'A')) {
+    return;  // shorter than any name below: skip the comparisons
+  }
+  if (iequals(name, kProviderHeader)) {
     provider = std::string(value);
-  } else if (boost::algorithm::iequals(name, kConfigHeader)) {
+  } else if (iequals(name, kConfigHeader)) {
     config = std::string(value);
-  } else if (boost::algorithm::iequals(name, kTraceIdHeader)) {
+    portkey_config = false;
+  } else if (iequals(name, kTraceIdHeader)) {
     trace_id = std::string(value);
-  } else if (boost::algorithm::iequals(name, "authorization")) {
+  } else if (iequals(name, kMetadataHeader)) {
+    metadata = std::string(value);
+  } else if (iequals(name, "authorization")) {
     authorization = std::string(value);
+  } else if (iequals(name, "x-portkey-provider")) {
+    if (provider.empty()) provider = std::string(value);
+  } else if (iequals(name, "x-portkey-config")) {
+    if (config.empty()) {
+      config = std::string(value);
+      portkey_config = true;
+    }
+  } else if (iequals(name, "x-portkey-trace-id")) {
+    if (trace_id.empty()) trace_id = std::string(value);
+  } else if (iequals(name, "x-portkey-metadata")) {
+    if (metadata.empty()) metadata = std::string(value);
   }
 }
 

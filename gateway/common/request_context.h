@@ -15,9 +15,11 @@ class HttpClient;
 // Routing input that arrives beside the request body, parsed the same way
 // from HTTP headers and gRPC metadata (see gateway.proto for the keys).
 struct RoutingHeaders {
-  std::string provider;       // x-across-provider
-  std::string config;         // x-across-config
-  std::string trace_id;       // x-across-trace-id
+  std::string provider;       // x-across-provider (or x-portkey-provider)
+  std::string config;         // x-across-config (or x-portkey-config)
+  bool portkey_config = false;  // config came in x-portkey-config
+  std::string metadata;       // x-across-metadata / x-portkey-metadata (JSON)
+  std::string trace_id;       // x-across-trace-id (or x-portkey-trace-id)
   std::string authorization;  // Authorization (forwarded when no key is set)
 
   // Accepts one header/metadata entry; names are matched case-insensitively.
@@ -29,6 +31,9 @@ inline constexpr std::string_view kProviderHeader = "x-across-provider";
 inline constexpr std::string_view kConfigHeader = "x-across-config";
 inline constexpr std::string_view kTraceIdHeader = "x-across-trace-id";
 inline constexpr std::string_view kModelHeader = "x-across-model";
+inline constexpr std::string_view kMetadataHeader = "x-across-metadata";
+inline constexpr std::string_view kTargetHeader = "x-across-target";
+inline constexpr std::string_view kAttemptsHeader = "x-across-attempts";
 
 struct RequestContext {
   // "http" or "grpc", for metrics and logs.
@@ -51,6 +56,10 @@ struct RequestContext {
   Clock::duration upstream_time{};
   std::optional<Clock::time_point> first_token;
   int http_status = 200;
+  // Route outcome: the target path that answered ("targets[1].targets[0]")
+  // and the upstream attempts made.
+  std::string target_path;
+  int attempts = 0;
 
   // Time left before the deadline (zero if passed).
   Clock::duration Remaining() const;

@@ -202,6 +202,16 @@ Result<Ok> Validate(configpb::GatewayConfig& cfg, std::string_view source) {
       if (p->api_key_env().empty()) p->set_api_key_env(std::string(by_id->api_key_env));
       if (p->auth_header().empty()) p->set_auth_header(std::string(by_id->auth_header));
     }
+    // Bedrock signs for a region, and its endpoint follows from it.
+    if (p->type() == "bedrock") {
+      if (p->region().empty()) {
+        return ConfigError(source, Field("providers", i, "region"),
+                           "is required for bedrock provider \"" + p->id() + "\"");
+      }
+      if (p->base_url().empty()) {
+        p->set_base_url("https://bedrock-runtime." + p->region() + ".amazonaws.com");
+      }
+    }
     if (p->type() != "echo" && p->base_url().empty()) {
       return ConfigError(source, Field("providers", i, "base_url"),
                          "is required for provider \"" + p->id() + "\"");
@@ -210,6 +220,21 @@ Result<Ok> Validate(configpb::GatewayConfig& cfg, std::string_view source) {
         p->base_url().rfind("https://", 0) != 0) {
       return ConfigError(source, Field("providers", i, "base_url"),
                          "must start with http:// or https://");
+    }
+    // Azure OpenAI keys travel raw in `api-key` (Entra ID tokens: set
+    // auth_header "authorization").
+    if (p->auth_header().empty() && p->type() == "azure-openai") {
+      p->set_auth_header("api-key");
+    }
+    // Gemini keys travel raw in `x-goog-api-key` (OAuth access tokens: set
+    // auth_header "authorization").
+    if (p->auth_header().empty() && p->type() == "gemini") {
+      p->set_auth_header("x-goog-api-key");
+    }
+    // Anthropic keys travel raw in `x-api-key` (compatible proxies that want
+    // a bearer token: set auth_header "authorization").
+    if (p->auth_header().empty() && p->type() == "anthropic") {
+      p->set_auth_header("x-api-key");
     }
     if (p->auth_header().empty()) p->set_auth_header("authorization");
     if (p->connect_timeout_ms() < 0 || p->request_timeout_ms() < 0 ||

@@ -31,6 +31,8 @@ std::string FormatAccessLog(const AccessLogEntry& e) {
   line["provider"] = ctx.provider;
   line["upstream_model"] = ctx.upstream_model;
   line["status"] = e.status;
+  if (!ctx.target_path.empty()) line["target"] = ctx.target_path;
+  if (ctx.attempts > 1) line["attempts"] = ctx.attempts;
   line["duration_us"] = Micros(Clock::now() - ctx.start);
   line["upstream_us"] = Micros(ctx.upstream_time);
   if (ctx.first_token) line["ttft_us"] = Micros(*ctx.first_token - ctx.start);

@@ -1,7 +1,11 @@
 #include "gateway/engine/engine.h"
 
 #include <chrono>
+#include <optional>
+#include <set>
 #include <string>
+
+#include <boost/json/serialize.hpp>
 
 namespace across {
 namespace {
@@ -76,7 +80,18 @@ Engine::Engine(std::unique_ptr<ModelRegistry> registry, Metrics& metrics,
                AccessLog access_log)
     : registry_(std::move(registry)),
       metrics_(metrics),
-      access_log_(access_log) {}
+      access_log_(access_log),
+      routing_metrics_(std::make_unique<routing::RoutingMetrics>(metrics.registry())),
+      target_states_(
+          std::make_unique<routing::TargetStateRegistry>(routing_metrics_.get())) {
+  routing::CompileOptions options = CompileOptionsFor(RequestContext{});
+  const v1::ListModelsResponse models = registry_->ListModels();
+  for (const auto& model : models.models()) {
+    auto route = routing::SingleTargetRoute(model.id(), model.owned_by(),
+                                            model.upstream_model(), options);
+    if (route.ok()) model_routes_.emplace(model.id(), std::move(route.value()));
+  }
+}
 
 void Engine::Begin(RequestContext& ctx) {
   if (ctx.trace_id.empty()) {
@@ -109,13 +124,159 @@ void Engine::End(RequestContext& ctx, const Error* error, const v1::Usage* usage
   access_log_.Write(entry);
 }
 
-Result<ModelRoute> Engine::Route(RequestContext& ctx, std::string_view model) {
+Result<std::unique_ptr<Engine>> Engine::Create(
+    const ::across::config::v1::GatewayConfig& config, Metrics& metrics) {
+  auto registry = ModelRegistry::Build(config);
+  if (!registry.ok()) return registry.error();
+  auto engine = std::make_unique<Engine>(std::move(registry.value()), metrics,
+                                         AccessLog(config.logging().access_log()));
+  engine->allow_request_configs_ =
+      !config.has_allow_request_configs() || config.allow_request_configs();
+  auto table = routing::RouteTable::Build(config.routes(),
+                                          engine->CompileOptionsFor(RequestContext{}));
+  if (!table.ok()) return table.error();
+  engine->routes_ = std::move(table.value());
+  return engine;
+}
+
+routing::CompileOptions Engine::CompileOptionsFor(const RequestContext& ctx) const {
+  routing::CompileOptions options;
+  options.states = target_states_.get();
+  options.metrics = routing_metrics_.get();
+  options.provider_exists = [registry = registry_.get()](std::string_view id) {
+    return registry->FindProvider(id) != nullptr;
+  };
+  options.default_provider = ctx.headers.provider;
+  return options;
+}
+
+Result<Engine::RoutePtr> Engine::SelectRoute(RequestContext& ctx, std::string_view model) {
   ctx.model = std::string(model);
-  auto route = registry_->Resolve(model, ctx.headers);
-  if (!route.ok()) return route;
-  ctx.provider = route->provider->info().id;
-  ctx.upstream_model = route->upstream_model;
-  return route;
+  const std::string& config = ctx.headers.config;
+  if (!config.empty()) {
+    const std::string_view header =
+        ctx.headers.portkey_config ? "x-portkey-config" : kConfigHeader;
+    // A bare name selects a named route; JSON is a whole per-request config.
+    if (config.front() != '{') {
+      if (routes_ != nullptr) {
+        if (auto route = routes_->Find(config)) return route;
+      }
+      return Error::InvalidRequest("unknown route \"" + config + "\" in " +
+                                       std::string(header),
+                                   std::string(header));
+    }
+    if (!allow_request_configs_) {
+      return Error::InvalidRequest(
+          "per-request route configs are disabled on this gateway "
+          "(allow_request_configs: false)",
+          std::string(header));
+    }
+    return routing::CompileRequestConfig(
+        config,
+        ctx.headers.portkey_config ? routing::ConfigDialect::kPortkey
+                                   : routing::ConfigDialect::kAuto,
+        CompileOptionsFor(ctx), header);
+  }
+  if (!ctx.headers.provider.empty()) {
+    auto resolved = registry_->Resolve(model, ctx.headers);
+    if (!resolved.ok()) return resolved.error();
+    return routing::SingleTargetRoute(std::string(model), resolved->provider->info().id,
+                                      resolved->upstream_model, CompileOptionsFor(ctx));
+  }
+  if (routes_ != nullptr) {
+    if (auto route = routes_->Find(model)) return route;
+  }
+  if (auto it = model_routes_.find(model); it != model_routes_.end()) return it->second;
+  // Not configured: let the registry produce the precise error.
+  auto resolved = registry_->Resolve(model, ctx.headers);
+  if (!resolved.ok()) return resolved.error();
+  return Error::Internal("model \"" + std::string(model) + "\" has no route");
+}
+
+Result<boost::json::object> Engine::Facts(const RequestContext& ctx,
+                                          const google::protobuf::Message& request,
+                                          const routing::Route& route) const {
+  if (!route.needs_facts()) return boost::json::object{};
+  boost::json::object metadata;
+  if (!ctx.headers.metadata.empty()) {
+    auto parsed = routing::ParseMetadataHeader(ctx.headers.metadata);
+    if (!parsed.ok()) return parsed.error();
+    metadata = std::move(parsed.value());
+  }
+  return routing::BuildFacts(request, metadata);
+}
+
+namespace {
+
+// Marks every forwarded chunk on the attempt, so the router stops retrying
+// after the first byte and can enforce first-token / idle timeouts.
+class AttemptSink final : public ChunkSink {
+ public:
+  AttemptSink(ChunkSink& inner, routing::AttemptInfo& attempt)
+      : inner_(inner), attempt_(attempt) {}
+  asio::awaitable<bool> Write(v1::ChatChunk chunk) override {
+    attempt_.OnChunk();
+    co_return co_await inner_.Write(std::move(chunk));
+  }
+
+ private:
+  ChunkSink& inner_;
+  routing::AttemptInfo& attempt_;
+};
+
+void RecordOutcome(RequestContext& ctx, const routing::RouteOutcome& outcome) {
+  ctx.target_path = outcome.target_path;
+  ctx.attempts = outcome.attempts;
+}
+
+// A request with the target's override_params applied, or the original.
+template <typename Request>
+Result<const Request*> WithOverrides(const routing::Target& target, const Request& request,
+                                     std::optional<Request>& storage) {
+  if (target.override_params.fields().empty()) return &request;
+  storage.emplace(request);
+  if (auto applied = routing::ApplyOverrideParams(target.override_params, *storage);
+      !applied.ok()) {
+    return applied.error();
+  }
+  return &*storage;
+}
+
+}  // namespace
+
+v1::ListModelsResponse Engine::ListModels() const {
+  v1::ListModelsResponse models = registry_->ListModels();
+  if (routes_ == nullptr) return models;
+  std::set<std::string, std::less<>> seen;
+  for (const auto& m : models.models()) seen.insert(m.id());
+  const int64_t created = models.models().empty() ? 0 : models.models(0).created();
+  for (const auto& route : routes_->routes()) {
+    std::vector<std::string> ids{route->name()};
+    ids.insert(ids.end(), route->models().begin(), route->models().end());
+    for (const auto& id : ids) {
+      if (id.empty() || !seen.insert(id).second) continue;
+      auto* m = models.add_models();
+      m->set_id(id);
+      m->set_owned_by("route:" + route->name());
+      m->set_created(created);
+    }
+  }
+  return models;
+}
+
+std::string Engine::TargetStatesJson() const {
+  boost::json::array targets;
+  for (const auto& t : target_states_->Snapshot()) {
+    boost::json::object o;
+    o["target"] = t.label;
+    o["breaker"] = routing::BreakerStateName(t.breaker);
+    o["consecutive_failures"] = t.consecutive_failures;
+    o["inflight"] = t.inflight;
+    o["queued"] = t.queued;
+    o["latency_ms"] = t.latency_ms;
+    targets.push_back(std::move(o));
+  }
+  return boost::json::serialize(boost::json::object{{"targets", std::move(targets)}});
 }
 
 asio::awaitable<Result<v1::ChatResponse>> Engine::Chat(
@@ -123,12 +284,23 @@ asio::awaitable<Result<v1::ChatResponse>> Engine::Chat(
   if (auto valid = ValidateChatRequest(request); !valid.ok()) {
     co_return valid.error();
   }
-  auto route = Route(ctx, request.model());
+  auto route = SelectRoute(ctx, request.model());
   if (!route.ok()) co_return route.error();
-  UpstreamCall call{ctx, route->upstream_model, ""};
-  const auto started = Clock::now();
-  auto result = co_await route->provider->Chat(call, request);
-  ctx.upstream_time += Clock::now() - started;
+  auto facts = Facts(ctx, request, **route);
+  if (!facts.ok()) co_return facts.error();
+  routing::RouteOutcome outcome;
+  auto result = co_await routing::Execute<v1::ChatResponse>(
+      **route, ctx, {.facts = &*facts, .outcome = &outcome},
+      [&](const routing::Target& target,
+          routing::AttemptInfo& attempt) -> asio::awaitable<Result<v1::ChatResponse>> {
+        Provider* provider = registry_->FindProvider(target.provider);
+        std::optional<v1::ChatRequest> storage;
+        auto effective = WithOverrides(target, request, storage);
+        if (!effective.ok()) co_return effective.error();
+        UpstreamCall call{ctx, std::string(attempt.upstream_model()), target.api_key};
+        co_return co_await provider->Chat(call, **effective);
+      });
+  RecordOutcome(ctx, outcome);
   co_return result;
 }
 
@@ -138,14 +310,26 @@ asio::awaitable<Status> Engine::ChatStream(RequestContext& ctx,
   if (auto valid = ValidateChatRequest(request); !valid.ok()) {
     co_return valid.error();
   }
-  auto route = Route(ctx, request.model());
+  auto route = SelectRoute(ctx, request.model());
   if (!route.ok()) co_return route.error();
-  UpstreamCall call{ctx, route->upstream_model, ""};
+  auto facts = Facts(ctx, request, **route);
+  if (!facts.ok()) co_return facts.error();
   MeteredSink metered(ctx, sink, usage);
-  const auto started = Clock::now();
-  auto status = co_await route->provider->ChatStream(call, request, metered);
-  ctx.upstream_time += Clock::now() - started;
-  co_return status;
+  routing::RouteOutcome outcome;
+  auto result = co_await routing::Execute<Ok>(
+      **route, ctx, {.facts = &*facts, .outcome = &outcome, .streaming = true},
+      [&](const routing::Target& target,
+          routing::AttemptInfo& attempt) -> asio::awaitable<Result<Ok>> {
+        Provider* provider = registry_->FindProvider(target.provider);
+        std::optional<v1::ChatRequest> storage;
+        auto effective = WithOverrides(target, request, storage);
+        if (!effective.ok()) co_return effective.error();
+        UpstreamCall call{ctx, std::string(attempt.upstream_model()), target.api_key};
+        AttemptSink attempt_sink(metered, attempt);
+        co_return co_await provider->ChatStream(call, **effective, attempt_sink);
+      });
+  RecordOutcome(ctx, outcome);
+  co_return result;
 }
 
 asio::awaitable<Result<v1::EmbedResponse>> Engine::Embed(
@@ -153,12 +337,23 @@ asio::awaitable<Result<v1::EmbedResponse>> Engine::Embed(
   if (auto valid = ValidateEmbedRequest(request); !valid.ok()) {
     co_return valid.error();
   }
-  auto route = Route(ctx, request.model());
+  auto route = SelectRoute(ctx, request.model());
   if (!route.ok()) co_return route.error();
-  UpstreamCall call{ctx, route->upstream_model, ""};
-  const auto started = Clock::now();
-  auto result = co_await route->provider->Embed(call, request);
-  ctx.upstream_time += Clock::now() - started;
+  auto facts = Facts(ctx, request, **route);
+  if (!facts.ok()) co_return facts.error();
+  routing::RouteOutcome outcome;
+  auto result = co_await routing::Execute<v1::EmbedResponse>(
+      **route, ctx, {.facts = &*facts, .outcome = &outcome},
+      [&](const routing::Target& target,
+          routing::AttemptInfo& attempt) -> asio::awaitable<Result<v1::EmbedResponse>> {
+        Provider* provider = registry_->FindProvider(target.provider);
+        std::optional<v1::EmbedRequest> storage;
+        auto effective = WithOverrides(target, request, storage);
+        if (!effective.ok()) co_return effective.error();
+        UpstreamCall call{ctx, std::string(attempt.upstream_model()), target.api_key};
+        co_return co_await provider->Embed(call, **effective);
+      });
+  RecordOutcome(ctx, outcome);
   co_return result;
 }
 

@@ -12,6 +12,7 @@
 #include "gateway/common/request_context.h"
 #include "gateway/engine/access_log.h"
 #include "gateway/engine/model_registry.h"
+#include "gateway/routing/routing.h"
 #include "metrics/metrics.h"
 #include "providers/provider.h"
 
@@ -19,6 +20,11 @@ namespace across {
 
 class Engine {
  public:
+  // Builds providers and compiles the configured routes. Errors name the
+  // config field ("routes[0].targets[1].provider: ...").
+  static Result<std::unique_ptr<Engine>> Create(
+      const ::across::config::v1::GatewayConfig& config, Metrics& metrics);
+
   Engine(std::unique_ptr<ModelRegistry> registry, Metrics& metrics,
          AccessLog access_log);
 
@@ -41,16 +47,35 @@ class Engine {
   asio::awaitable<Result<v1::EmbedResponse>> Embed(
       RequestContext& ctx, const v1::EmbedRequest& request);
 
-  v1::ListModelsResponse ListModels() const { return registry_->ListModels(); }
+  // Configured models, then named routes and their aliases.
+  v1::ListModelsResponse ListModels() const;
 
   Metrics& metrics() { return metrics_; }
 
+  // Per-target routing state (breaker, in-flight, latency) as JSON, for the
+  // admin endpoint.
+  std::string TargetStatesJson() const;
+
  private:
-  Result<ModelRoute> Route(RequestContext& ctx, std::string_view model);
+  using RoutePtr = std::shared_ptr<const routing::Route>;
+
+  // Picks the route for a request: a per-request config header, a named
+  // route, the x-across-provider header, or the model table.
+  Result<RoutePtr> SelectRoute(RequestContext& ctx, std::string_view model);
+  Result<boost::json::object> Facts(const RequestContext& ctx,
+                                    const google::protobuf::Message& request,
+                                    const routing::Route& route) const;
+  routing::CompileOptions CompileOptionsFor(const RequestContext& ctx) const;
 
   std::unique_ptr<ModelRegistry> registry_;
   Metrics& metrics_;
   AccessLog access_log_;
+  std::unique_ptr<routing::RoutingMetrics> routing_metrics_;
+  std::unique_ptr<routing::TargetStateRegistry> target_states_;
+  std::unique_ptr<routing::RouteTable> routes_;
+  // One precompiled single-target route per configured model.
+  std::map<std::string, RoutePtr, std::less<>> model_routes_;
+  bool allow_request_configs_ = true;
 };
 
 // Checks the parts of a chat request every provider relies on (the HTTP codec

@@ -60,7 +60,8 @@ CircuitBreaker::Permit CircuitBreaker::Allow(const BreakerPolicy& policy,
     if (s != BreakerState::kHalfOpen) return {false, false};
   }
   // Half-open: only `half_open_probes` attempts at a time.
-  if (probes_.fetch_add(1, std::memory_order_acq_rel) < policy.half_open_probes) {
+  if (probes_.fetch_add(1, std::memory_order_acq_rel) <
+      policy.half_open_probes) {
     return {true, true};
   }
   probes_.fetch_sub(1, std::memory_order_acq_rel);
@@ -102,7 +103,8 @@ void CircuitBreaker::Record(const BreakerPolicy& policy, const Permit& permit,
     auto sums = window_.Sum(now);
     const int64_t total = sums.a + sums.b;
     if (total >= policy.min_requests &&
-        static_cast<double>(sums.b) >= policy.error_rate * static_cast<double>(total)) {
+        static_cast<double>(sums.b) >=
+            policy.error_rate * static_cast<double>(total)) {
       Trip(policy, BreakerState::kClosed, now);
     }
   }
@@ -110,7 +112,8 @@ void CircuitBreaker::Record(const BreakerPolicy& policy, const Permit& permit,
 
 Clock::duration CircuitBreaker::OpenRemaining(Clock::time_point now) const {
   if (state() != BreakerState::kOpen) return Clock::duration::zero();
-  const int64_t left = open_until_ns_.load(std::memory_order_acquire) - Nanos(now);
+  const int64_t left =
+      open_until_ns_.load(std::memory_order_acquire) - Nanos(now);
   return left > 0 ? std::chrono::duration_cast<Clock::duration>(
                         std::chrono::nanoseconds(left))
                   : Clock::duration::zero();

@@ -1,7 +1,6 @@
 #include "gateway/routing/concurrency_limiter.h"
 
 #include <algorithm>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -12,7 +11,8 @@
 namespace across::routing {
 
 ConcurrencyLimiter::ConcurrencyLimiter(int max_inflight, int max_queue)
-    : max_inflight_(std::max(0, max_inflight)), max_queue_(std::max(0, max_queue)) {}
+    : max_inflight_(std::max(0, max_inflight)),
+      max_queue_(std::max(0, max_queue)) {}
 
 int ConcurrencyLimiter::queued() const {
   std::lock_guard lock(mu_);
@@ -36,7 +36,8 @@ bool ConcurrencyLimiter::TryAcquire() {
   }
   std::lock_guard lock(mu_);
   // Never overtake waiters: a free slot with waiters is already theirs.
-  if (!waiters_.empty() || inflight_.load(std::memory_order_relaxed) >= max_inflight_) {
+  if (!waiters_.empty() ||
+      inflight_.load(std::memory_order_relaxed) >= max_inflight_) {
     return false;
   }
   inflight_.fetch_add(1, std::memory_order_relaxed);
@@ -53,7 +54,8 @@ asio::awaitable<Status> ConcurrencyLimiter::Acquire(
   std::shared_ptr<Waiter> waiter;
   {
     std::lock_guard lock(mu_);
-    if (waiters_.empty() && inflight_.load(std::memory_order_relaxed) < max_inflight_) {
+    if (waiters_.empty() &&
+        inflight_.load(std::memory_order_relaxed) < max_inflight_) {
       inflight_.fetch_add(1, std::memory_order_relaxed);
       co_return Ok{};
     }
@@ -70,7 +72,8 @@ asio::awaitable<Status> ConcurrencyLimiter::Acquire(
   if (waiter->granted) co_return Ok{};  // the slot was handed over
   waiters_.erase(std::find(waiters_.begin(), waiters_.end(), waiter));
   if (ec == asio::error::operation_aborted) {
-    co_return Error::FromHttpStatus(499, what + ": request cancelled while queued");
+    co_return Error::FromHttpStatus(499,
+                                    what + ": request cancelled while queued");
   }
   co_return Overflow(what, "timed out in the wait queue");
 }

@@ -1,10 +1,10 @@
 #include "gateway/routing/condition.h"
 
+#include <re2/re2.h>
+
 #include <cstdlib>
 #include <optional>
 #include <vector>
-
-#include <re2/re2.h>
 
 namespace across::routing {
 
@@ -145,7 +145,8 @@ Result<Node> CompileQuery(const json::value& query, const std::string& field) {
     if (test.is_object() && !test.get_object().empty()) {
       const auto& ops = test.get_object();
       size_t dollar = 0;
-      for (const auto& op : ops) dollar += !op.key().empty() && op.key()[0] == '$';
+      for (const auto& op : ops)
+        dollar += !op.key().empty() && op.key()[0] == '$';
       if (dollar != 0 && dollar != ops.size()) {
         return QueryError(sub, "mixes operators and plain keys");
       }
@@ -158,7 +159,8 @@ Result<Node> CompileQuery(const json::value& query, const std::string& field) {
       continue;
     }
     for (const auto& op : test.get_object()) {
-      auto n = CompileTest(key, op.key(), op.value(), sub + "." + std::string(op.key()));
+      auto n = CompileTest(key, op.key(), op.value(),
+                           sub + "." + std::string(op.key()));
       if (!n.ok()) return n.error();
       all.children.push_back(std::move(*n));
     }
@@ -179,7 +181,8 @@ const json::value* Lookup(const json::object& facts,
     } else if (cur != nullptr && cur->is_array()) {
       char* end = nullptr;
       const unsigned long idx = std::strtoul(path[i].c_str(), &end, 10);
-      if (end == path[i].c_str() || *end != '\0' || idx >= cur->get_array().size()) {
+      if (end == path[i].c_str() || *end != '\0' ||
+          idx >= cur->get_array().size()) {
         return nullptr;
       }
       cur = &cur->get_array()[idx];
@@ -294,7 +297,8 @@ bool Evaluate(const Node& n, const json::object& facts) {
     case Op::kRegex: {
       if (!v->is_string()) return false;
       const auto& s = v->get_string();
-      return re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), *n.regex);
+      return re2::RE2::PartialMatch(re2::StringPiece(s.data(), s.size()),
+                                    *n.regex);
     }
   }
   return false;

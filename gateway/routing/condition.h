@@ -13,11 +13,10 @@
 // order.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <memory>
+#include <string>
 
 #include "gateway/common/error.h"
 

@@ -9,7 +9,8 @@ namespace {
 
 class Conditional final : public Strategy {
  public:
-  asio::awaitable<Status> Run(const Node& node, Execution& exec) const override {
+  asio::awaitable<Status> Run(const Node& node,
+                              Execution& exec) const override {
     static const boost::json::object kNoFacts;
     const boost::json::object& facts =
         exec.options().facts != nullptr ? *exec.options().facts : kNoFacts;

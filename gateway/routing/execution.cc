@@ -1,14 +1,13 @@
 #include "gateway/routing/execution.h"
 
 #include <algorithm>
-#include <variant>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
+#include <variant>
 
 #include "gateway/routing/strategy.h"
 
@@ -28,12 +27,12 @@ Error Cancelled(std::string_view what) {
   return Error::FromHttpStatus(499, std::string(what) + ": request cancelled");
 }
 
-Error RouteTimeout(const Target& t, std::string_view code, std::string_view what,
-                   std::chrono::milliseconds limit) {
+Error RouteTimeout(const Target& t, std::string_view code,
+                   std::string_view what, std::chrono::milliseconds limit) {
   // 408 like Portkey's request_timeout; a fallback treats it as a failure.
-  Error e = Error::FromHttpStatus(408, t.label + ": " + std::string(what) + " of " +
-                                           std::to_string(limit.count()) +
-                                           "ms exceeded");
+  Error e = Error::FromHttpStatus(
+      408, t.label + ": " + std::string(what) + " of " +
+               std::to_string(limit.count()) + "ms exceeded");
   e.code = std::string(code);
   return e;
 }
@@ -43,7 +42,8 @@ Error CircuitOpen(const Target& t, Clock::duration remaining) {
       503, t.label + ": circuit breaker open (next probe in " +
                std::to_string(std::max(0L, Ms(remaining))) + "ms)");
   e.code = std::string(kCircuitOpenCode);
-  e.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(remaining);
+  e.retry_after =
+      std::chrono::duration_cast<std::chrono::milliseconds>(remaining);
   return e;
 }
 
@@ -53,7 +53,8 @@ asio::awaitable<Status> Guarded(asio::awaitable<Status> attempt) {
   try {
     co_return co_await std::move(attempt);
   } catch (const boost::system::system_error& e) {
-    if (e.code() == asio::error::operation_aborted) co_return Cancelled("attempt");
+    if (e.code() == asio::error::operation_aborted)
+      co_return Cancelled("attempt");
     co_return Error::Internal(std::string("attempt failed: ") + e.what());
   } catch (const std::exception& e) {
     co_return Error::Internal(std::string("attempt failed: ") + e.what());
@@ -85,7 +86,8 @@ asio::awaitable<Status> Execution::RunNode(const Node& node) {
 void Execution::RecordFallback(const Node& from) {
   ++outcome_.fallbacks;
   if (route_.metrics() != nullptr) {
-    route_.metrics()->Fallback(route_.name(), from.path.empty() ? "root" : from.path);
+    route_.metrics()->Fallback(route_.name(),
+                               from.path.empty() ? "root" : from.path);
   }
 }
 
@@ -127,7 +129,8 @@ asio::awaitable<Status> Execution::RunLeaf(const Node& node) {
       if (t.metrics) t.metrics->QueueWait(Seconds(Clock::now() - now));
     }
     if (!slot.ok()) {
-      state.breaker.Record(t.breaker, permit, AttemptVerdict::kNeutral, Clock::now());
+      state.breaker.Record(t.breaker, permit, AttemptVerdict::kNeutral,
+                           Clock::now());
       if (slot.error().code == kConcurrencyLimitCode && t.metrics) {
         t.metrics->Rejected(kConcurrencyLimitCode);
       }
@@ -141,16 +144,17 @@ asio::awaitable<Status> Execution::RunLeaf(const Node& node) {
     if (t.timeouts.request.count() > 0) {
       deadline = std::min(deadline, started + t.timeouts.request);
     }
-    const std::string_view model =
-        t.upstream_model.empty() ? std::string_view(ctx_.model) : t.upstream_model;
+    const std::string_view model = t.upstream_model.empty()
+                                       ? std::string_view(ctx_.model)
+                                       : t.upstream_model;
     ++outcome_.attempts;
     outcome_.target_path = t.path;
     outcome_.provider = t.provider;
     outcome_.upstream_model = std::string(model);
     ctx_.provider = t.provider;
     ctx_.upstream_model = outcome_.upstream_model;
-    AttemptInfo info(t, outcome_.upstream_model, outcome_.attempts, retry, started,
-                     deadline);
+    AttemptInfo info(t, outcome_.upstream_model, outcome_.attempts, retry,
+                     started, deadline);
 
     Status status = co_await RunAttempt(t, info);
 
@@ -192,11 +196,12 @@ asio::awaitable<Status> Execution::RunLeaf(const Node& node) {
   }
 }
 
-asio::awaitable<Status> Execution::RunAttempt(const Target& t, AttemptInfo& info) {
+asio::awaitable<Status> Execution::RunAttempt(const Target& t,
+                                              AttemptInfo& info) {
   const bool watched =
       t.timeouts.request.count() > 0 ||
-      (options_.streaming &&
-       (t.timeouts.first_token.count() > 0 || t.timeouts.stream_idle.count() > 0));
+      (options_.streaming && (t.timeouts.first_token.count() > 0 ||
+                              t.timeouts.stream_idle.count() > 0));
   // Without route timeouts the attempt runs bare: no extra coroutine, timer
   // or allocation on the happy path.
   if (!watched) co_return co_await attempt_(t, info);
@@ -214,7 +219,9 @@ asio::awaitable<Error> Execution::Watchdog(const Target& t, AttemptInfo& info) {
     auto next = Clock::time_point::max();
     if (to.request.count() > 0) {
       const auto limit = info.started() + to.request;
-      if (now >= limit) co_return RouteTimeout(t, "request_timeout", "request_timeout", to.request);
+      if (now >= limit)
+        co_return RouteTimeout(t, "request_timeout", "request_timeout",
+                               to.request);
       next = std::min(next, limit);
     }
     if (options_.streaming) {
@@ -222,17 +229,18 @@ asio::awaitable<Error> Execution::Watchdog(const Target& t, AttemptInfo& info) {
       if (!first && to.first_token.count() > 0) {
         const auto limit = info.started() + to.first_token;
         if (now >= limit) {
-          co_return RouteTimeout(t, "first_token_timeout", "first_token_timeout",
-                                 to.first_token);
+          co_return RouteTimeout(t, "first_token_timeout",
+                                 "first_token_timeout", to.first_token);
         }
         next = std::min(next, limit);
       }
       // Idle time is only measured for callers that report chunks.
-      if (const auto last = info.last_chunk(); last && to.stream_idle.count() > 0) {
+      if (const auto last = info.last_chunk();
+          last && to.stream_idle.count() > 0) {
         const auto limit = *last + to.stream_idle;
         if (now >= limit) {
-          co_return RouteTimeout(t, "stream_idle_timeout", "stream_idle_timeout",
-                                 to.stream_idle);
+          co_return RouteTimeout(t, "stream_idle_timeout",
+                                 "stream_idle_timeout", to.stream_idle);
         }
         next = std::min(next, limit);
       }

@@ -15,14 +15,13 @@
 // state is shared across threads.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/json/object.hpp>
 
 #include "gateway/common/error.h"
 #include "gateway/common/request_context.h"

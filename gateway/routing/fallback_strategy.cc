@@ -13,7 +13,8 @@ namespace {
 
 class Fallback final : public Strategy {
  public:
-  asio::awaitable<Status> Run(const Node& node, Execution& exec) const override {
+  asio::awaitable<Status> Run(const Node& node,
+                              Execution& exec) const override {
     std::optional<Error> last;
     for (size_t i = 0; i < node.children.size(); ++i) {
       const Node& child = *node.children[i];

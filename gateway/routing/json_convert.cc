@@ -19,7 +19,8 @@ boost::json::value ToJson(const google::protobuf::Value& v) {
     case K::kListValue: {
       boost::json::array a;
       a.reserve(v.list_value().values_size());
-      for (const auto& item : v.list_value().values()) a.push_back(ToJson(item));
+      for (const auto& item : v.list_value().values())
+        a.push_back(ToJson(item));
       return a;
     }
   }
@@ -55,7 +56,8 @@ google::protobuf::Value ToProto(const boost::json::value& v) {
       break;
     case boost::json::kind::array: {
       auto* list = out.mutable_list_value();
-      for (const auto& item : v.get_array()) *list->add_values() = ToProto(item);
+      for (const auto& item : v.get_array())
+        *list->add_values() = ToProto(item);
       break;
     }
     case boost::json::kind::object:

@@ -2,8 +2,9 @@
 // Boost.JSON values; numbers are doubles on the protobuf side.
 #pragma once
 
-#include <boost/json/value.hpp>
 #include <google/protobuf/struct.pb.h>
+
+#include <boost/json/value.hpp>
 
 namespace across::routing {
 

@@ -54,7 +54,8 @@ const Node* PowerOfTwo(const std::vector<const Node*>& c) {
 
 class LoadBalance final : public Strategy {
  public:
-  asio::awaitable<Status> Run(const Node& node, Execution& exec) const override {
+  asio::awaitable<Status> Run(const Node& node,
+                              Execution& exec) const override {
     const auto now = Clock::now();
     std::vector<const Node*> positive, available;
     positive.reserve(node.children.size());

@@ -1,9 +1,9 @@
 #include "gateway/routing/override_params.h"
 
-#include <memory>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
+
+#include <memory>
 
 namespace across::routing {
 
@@ -25,11 +25,13 @@ Status ApplyOverrideParams(const google::protobuf::Struct& params,
     if (field != nullptr && field != extra) {
       (*known.mutable_fields())[key] = value;
     } else if (extra != nullptr) {
-      auto* s = static_cast<google::protobuf::Struct*>(refl->MutableMessage(&request, extra));
+      auto* s = static_cast<google::protobuf::Struct*>(
+          refl->MutableMessage(&request, extra));
       (*s->mutable_fields())[key] = value;
     } else {
-      return Error::InvalidRequest("override_params." + key + ": not a parameter of this request",
-                                   "override_params." + key);
+      return Error::InvalidRequest(
+          "override_params." + key + ": not a parameter of this request",
+          "override_params." + key);
     }
   }
   if (known.fields().empty()) return Ok{};
@@ -41,7 +43,8 @@ Status ApplyOverrideParams(const google::protobuf::Struct& params,
   auto status = google::protobuf::util::JsonStringToMessage(json, parsed.get());
   if (!status.ok()) {
     return Error::InvalidRequest(
-        "override_params: " + std::string(status.message().data(), status.message().size()),
+        "override_params: " +
+            std::string(status.message().data(), status.message().size()),
         "override_params");
   }
   for (const auto& [key, value] : known.fields()) {

@@ -22,7 +22,9 @@ class PeakEwma {
   void ObserveFailure(Clock::duration rtt, Clock::time_point now);
 
   // Current estimate in nanoseconds; 0 until the first observation.
-  double estimate_ns() const { return estimate_.load(std::memory_order_relaxed); }
+  double estimate_ns() const {
+    return estimate_.load(std::memory_order_relaxed);
+  }
   // Cost for picking: estimate × (inflight + 1). Unobserved targets get a
   // small positive cost so they are tried without being flooded.
   double Cost(int inflight) const;

@@ -1,12 +1,11 @@
 #include "gateway/routing/portkey_config.h"
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <cctype>
 #include <cmath>
 #include <set>
 #include <string>
-
-#include <boost/json/parse.hpp>
 
 #include "gateway/routing/json_convert.h"
 
@@ -42,7 +41,8 @@ class Translator {
     return Error::InvalidRequest(source_ + ": " + field + ": " + reason, field);
   }
 
-  Result<std::string> String(const json::value& v, const std::string& field) const {
+  Result<std::string> String(const json::value& v,
+                             const std::string& field) const {
     if (!v.is_string()) return Fail(field, "must be a string");
     return std::string(v.get_string());
   }
@@ -95,8 +95,8 @@ class Translator {
       if (key == "mode") {
         auto mode = String(kv.value(), sub);
         if (!mode.ok()) return mode.error();
-        if (*mode != "single" && *mode != "fallback" && *mode != "loadbalance" &&
-            *mode != "conditional") {
+        if (*mode != "single" && *mode != "fallback" &&
+            *mode != "loadbalance" && *mode != "conditional") {
           return Fail(sub, "unknown mode \"" + *mode +
                                "\" (expected single, fallback, loadbalance, "
                                "conditional)");
@@ -104,7 +104,9 @@ class Translator {
         node.set_strategy(*mode);
         has_mode = true;
       } else if (key == "on_status_codes") {
-        if (auto s = StatusCodes(kv.value(), sub, node.mutable_on_status_codes()); !s.ok()) {
+        if (auto s =
+                StatusCodes(kv.value(), sub, node.mutable_on_status_codes());
+            !s.ok()) {
           return s;
         }
       } else if (key == "conditions") {
@@ -117,24 +119,30 @@ class Translator {
           for (const auto& c : items[i].get_object()) {
             const std::string ckey(c.key());
             if (ckey == "query") {
-              if (!c.value().is_object()) return Fail(item + ".query", "must be an object");
+              if (!c.value().is_object())
+                return Fail(item + ".query", "must be an object");
               *cond->mutable_query() = ToProto(c.value().get_object());
             } else if (ckey == "then") {
-              if (auto s = TargetRef(c.value(), item + ".then", cond->mutable_then()); !s.ok()) {
+              if (auto s = TargetRef(c.value(), item + ".then",
+                                     cond->mutable_then());
+                  !s.ok()) {
                 return s;
               }
             } else {
-              return Fail(item + "." + ckey, "unknown field (expected query, then)");
+              return Fail(item + "." + ckey,
+                          "unknown field (expected query, then)");
             }
           }
         }
       } else if (key == "default") {
-        if (auto s = TargetRef(kv.value(), sub, node.mutable_default_()); !s.ok()) {
+        if (auto s = TargetRef(kv.value(), sub, node.mutable_default_());
+            !s.ok()) {
           return s;
         }
       } else {
-        return Fail(sub, "unknown field (expected mode, on_status_codes, "
-                         "conditions, default)");
+        return Fail(sub,
+                    "unknown field (expected mode, on_status_codes, "
+                    "conditions, default)");
       }
     }
     if (!has_mode) return Fail(field + ".mode", "is required");
@@ -152,17 +160,21 @@ class Translator {
         auto n = Integer(kv.value(), sub);
         if (!n.ok()) return n.error();
         if (*n < 0) return Fail(sub, "must not be negative");
-        retry->set_attempts(static_cast<int32_t>(std::min<long>(*n, kMaxAttempts)));
+        retry->set_attempts(
+            static_cast<int32_t>(std::min<long>(*n, kMaxAttempts)));
       } else if (key == "on_status_codes") {
-        if (auto s = StatusCodes(kv.value(), sub, retry->mutable_on_status_codes()); !s.ok()) {
+        if (auto s =
+                StatusCodes(kv.value(), sub, retry->mutable_on_status_codes());
+            !s.ok()) {
           return s;
         }
       } else if (key == "use_retry_after_header") {
         if (!kv.value().is_bool()) return Fail(sub, "must be a boolean");
         retry->set_honor_retry_after(kv.value().get_bool());
       } else {
-        return Fail(sub, "unknown field (expected attempts, on_status_codes, "
-                         "use_retry_after_header)");
+        return Fail(sub,
+                    "unknown field (expected attempts, on_status_codes, "
+                    "use_retry_after_header)");
       }
     }
     return Ok{};
@@ -197,7 +209,9 @@ class Translator {
         for (size_t i = 0; i < items.size(); ++i) {
           const std::string item = field + "[" + std::to_string(i) + "]";
           if (!items[i].is_object()) return Fail(item, "must be an object");
-          if (auto s = Target(items[i].get_object(), item + ".", *node.add_targets()); !s.ok()) {
+          if (auto s = Target(items[i].get_object(), item + ".",
+                              *node.add_targets());
+              !s.ok()) {
             return s;
           }
         }
@@ -231,8 +245,9 @@ class Translator {
         if (!n.ok()) return n.error();
         node.set_request_timeout_ms(static_cast<int32_t>(*n));
       } else {
-        return Fail(field, "unsupported Portkey config field (see "
-                           "docs/routing.md for the supported ones)");
+        return Fail(field,
+                    "unsupported Portkey config field (see "
+                    "docs/routing.md for the supported ones)");
       }
     }
     return Ok{};
@@ -257,10 +272,12 @@ Result<configpb::RouteNode> ParsePortkeyConfig(std::string_view text,
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (ec) {
-    return Error::InvalidRequest(std::string(source) + ": invalid JSON: " + ec.message());
+    return Error::InvalidRequest(std::string(source) +
+                                 ": invalid JSON: " + ec.message());
   }
   if (!v.is_object()) {
-    return Error::InvalidRequest(std::string(source) + ": must be a JSON object");
+    return Error::InvalidRequest(std::string(source) +
+                                 ": must be a JSON object");
   }
   return PortkeyToRoute(v.get_object(), source);
 }

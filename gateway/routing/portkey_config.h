@@ -7,9 +7,8 @@
 // the field, so typos do not silently change routing.
 #pragma once
 
-#include <string_view>
-
 #include <boost/json/object.hpp>
+#include <string_view>
 
 #include "across/config/v1/route.pb.h"
 #include "gateway/common/error.h"

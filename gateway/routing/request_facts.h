@@ -3,10 +3,10 @@
 // since it serialises the request.
 #pragma once
 
-#include <string_view>
+#include <google/protobuf/message.h>
 
 #include <boost/json/object.hpp>
-#include <google/protobuf/message.h>
+#include <string_view>
 
 #include "gateway/common/error.h"
 

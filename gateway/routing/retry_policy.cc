@@ -54,8 +54,8 @@ RetryDecision DecideRetry(const RetryPolicy& policy, const Error& error,
 
 bool RetryBudget::TryAcquire(const RetryPolicy& policy, Clock::time_point now) {
   auto sums = window_.Sum(now);
-  const double allowed =
-      policy.budget_ratio * static_cast<double>(sums.a) + policy.budget_min_retries;
+  const double allowed = policy.budget_ratio * static_cast<double>(sums.a) +
+                         policy.budget_min_retries;
   if (static_cast<double>(sums.b + 1) > allowed) return false;
   window_.Add(now, 0, 1);
   return true;

@@ -3,11 +3,11 @@
 // Immutable once built; shared by all requests (std::shared_ptr<const Route>).
 #pragma once
 
+#include <google/protobuf/struct.pb.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/struct.pb.h>
 
 #include "gateway/routing/condition.h"
 #include "gateway/routing/routing_metrics.h"

@@ -25,7 +25,9 @@ struct Inherited {
 class Compiler {
  public:
   Compiler(const CompileOptions& options, std::string source, std::string route)
-      : options_(options), source_(std::move(source)), route_(std::move(route)) {}
+      : options_(options),
+        source_(std::move(source)),
+        route_(std::move(route)) {}
 
   Error Fail(const std::string& field, const std::string& reason) const {
     std::string msg = source_ + ": ";
@@ -54,7 +56,8 @@ class Compiler {
                     const std::string& pre, const Inherited& s, int depth,
                     Node& node);
   Status BuildLeaf(const configpb::RouteNode& c, const std::string& path,
-                   const std::string& pre, const Inherited& s, Node& node) const;
+                   const std::string& pre, const Inherited& s,
+                   Node& node) const;
 
   const CompileOptions& options_;
   std::string source_;
@@ -63,12 +66,15 @@ class Compiler {
 };
 
 Status NonNegative(const Compiler& k, int value, const std::string& field) {
-  if (value < 0) return k.Fail(field, "must not be negative (got " + std::to_string(value) + ")");
+  if (value < 0)
+    return k.Fail(field,
+                  "must not be negative (got " + std::to_string(value) + ")");
   return Ok{};
 }
 
-Status Compiler::StatusCodes(const google::protobuf::RepeatedField<int32_t>& codes,
-                             const std::string& field, StatusSet& out) const {
+Status Compiler::StatusCodes(
+    const google::protobuf::RepeatedField<int32_t>& codes,
+    const std::string& field, StatusSet& out) const {
   StatusSet set;
   for (int i = 0; i < codes.size(); ++i) {
     if (codes[i] < 100 || codes[i] > 599) {
@@ -82,34 +88,41 @@ Status Compiler::StatusCodes(const google::protobuf::RepeatedField<int32_t>& cod
   return Ok{};
 }
 
-Status Compiler::ApplyRetry(const configpb::RetryConfig& r, const std::string& pre,
-                            RetryPolicy& p) const {
+Status Compiler::ApplyRetry(const configpb::RetryConfig& r,
+                            const std::string& pre, RetryPolicy& p) const {
   if (r.has_attempts()) {
     if (r.attempts() < 0 || r.attempts() > 5) {
-      return Fail(pre + "retry.attempts",
-                  "must be between 0 and 5 (got " + std::to_string(r.attempts()) + ")");
+      return Fail(
+          pre + "retry.attempts",
+          "must be between 0 and 5 (got " + std::to_string(r.attempts()) + ")");
     }
     p.attempts = r.attempts();
   }
   if (r.on_status_codes_size() > 0) {
-    if (auto s = StatusCodes(r.on_status_codes(), pre + "retry.on_status_codes", p.on_status);
+    if (auto s = StatusCodes(r.on_status_codes(), pre + "retry.on_status_codes",
+                             p.on_status);
         !s.ok()) {
       return s;
     }
   }
   if (r.has_backoff_base_ms()) {
-    if (auto s = NonNegative(*this, r.backoff_base_ms(), pre + "retry.backoff_base_ms"); !s.ok()) {
+    if (auto s = NonNegative(*this, r.backoff_base_ms(),
+                             pre + "retry.backoff_base_ms");
+        !s.ok()) {
       return s;
     }
     p.backoff_base = milliseconds(r.backoff_base_ms());
   }
   if (r.has_backoff_cap_ms()) {
-    if (auto s = NonNegative(*this, r.backoff_cap_ms(), pre + "retry.backoff_cap_ms"); !s.ok()) {
+    if (auto s = NonNegative(*this, r.backoff_cap_ms(),
+                             pre + "retry.backoff_cap_ms");
+        !s.ok()) {
       return s;
     }
     p.backoff_cap = milliseconds(r.backoff_cap_ms());
   }
-  if ((r.has_backoff_base_ms() || r.has_backoff_cap_ms()) && p.backoff_cap < p.backoff_base) {
+  if ((r.has_backoff_base_ms() || r.has_backoff_cap_ms()) &&
+      p.backoff_cap < p.backoff_base) {
     return Fail(pre + "retry.backoff_cap_ms",
                 "must not be below backoff_base_ms (" +
                     std::to_string(p.backoff_cap.count()) + " < " +
@@ -117,7 +130,8 @@ Status Compiler::ApplyRetry(const configpb::RetryConfig& r, const std::string& p
   }
   if (r.has_honor_retry_after()) p.honor_retry_after = r.honor_retry_after();
   if (r.has_max_retry_after_ms()) {
-    if (auto s = NonNegative(*this, r.max_retry_after_ms(), pre + "retry.max_retry_after_ms");
+    if (auto s = NonNegative(*this, r.max_retry_after_ms(),
+                             pre + "retry.max_retry_after_ms");
         !s.ok()) {
       return s;
     }
@@ -130,7 +144,8 @@ Status Compiler::ApplyRetry(const configpb::RetryConfig& r, const std::string& p
     p.budget_ratio = r.budget_ratio();
   }
   if (r.has_budget_min_retries()) {
-    if (auto s = NonNegative(*this, r.budget_min_retries(), pre + "retry.budget_min_retries");
+    if (auto s = NonNegative(*this, r.budget_min_retries(),
+                             pre + "retry.budget_min_retries");
         !s.ok()) {
       return s;
     }
@@ -145,8 +160,8 @@ Status Compiler::ApplyRetry(const configpb::RetryConfig& r, const std::string& p
   return Ok{};
 }
 
-Status Compiler::ApplyBreaker(const configpb::BreakerConfig& b, const std::string& pre,
-                              BreakerPolicy& p) const {
+Status Compiler::ApplyBreaker(const configpb::BreakerConfig& b,
+                              const std::string& pre, BreakerPolicy& p) const {
   if (b.has_consecutive_failures()) {
     if (auto s = NonNegative(*this, b.consecutive_failures(),
                              pre + "breaker.consecutive_failures");
@@ -165,11 +180,13 @@ Status Compiler::ApplyBreaker(const configpb::BreakerConfig& b, const std::strin
       {b.has_min_requests(), {b.min_requests(), "breaker.min_requests"}},
       {b.has_window_ms(), {b.window_ms(), "breaker.window_ms"}},
       {b.has_cooldown_ms(), {b.cooldown_ms(), "breaker.cooldown_ms"}},
-      {b.has_half_open_probes(), {b.half_open_probes(), "breaker.half_open_probes"}},
+      {b.has_half_open_probes(),
+       {b.half_open_probes(), "breaker.half_open_probes"}},
   };
   for (const auto& [set, v] : positives) {
     if (set && v.first < 1) {
-      return Fail(pre + v.second, "must be at least 1 (got " + std::to_string(v.first) + ")");
+      return Fail(pre + v.second,
+                  "must be at least 1 (got " + std::to_string(v.first) + ")");
     }
   }
   if (b.has_min_requests()) p.min_requests = b.min_requests();
@@ -179,27 +196,34 @@ Status Compiler::ApplyBreaker(const configpb::BreakerConfig& b, const std::strin
   return Ok{};
 }
 
-Status Compiler::ApplySettings(const configpb::RouteNode& c, const std::string& pre,
-                               Inherited& s) const {
+Status Compiler::ApplySettings(const configpb::RouteNode& c,
+                               const std::string& pre, Inherited& s) const {
   if (c.has_retry()) {
     if (auto st = ApplyRetry(c.retry(), pre, s.retry); !st.ok()) return st;
   }
   const std::pair<bool, std::pair<int, const char*>> timeouts[] = {
-      {c.has_request_timeout_ms(), {c.request_timeout_ms(), "request_timeout_ms"}},
-      {c.has_connect_timeout_ms(), {c.connect_timeout_ms(), "connect_timeout_ms"}},
-      {c.has_first_token_timeout_ms(), {c.first_token_timeout_ms(), "first_token_timeout_ms"}},
-      {c.has_stream_idle_timeout_ms(), {c.stream_idle_timeout_ms(), "stream_idle_timeout_ms"}},
+      {c.has_request_timeout_ms(),
+       {c.request_timeout_ms(), "request_timeout_ms"}},
+      {c.has_connect_timeout_ms(),
+       {c.connect_timeout_ms(), "connect_timeout_ms"}},
+      {c.has_first_token_timeout_ms(),
+       {c.first_token_timeout_ms(), "first_token_timeout_ms"}},
+      {c.has_stream_idle_timeout_ms(),
+       {c.stream_idle_timeout_ms(), "stream_idle_timeout_ms"}},
       {c.has_max_inflight(), {c.max_inflight(), "max_inflight"}},
       {c.has_max_queue(), {c.max_queue(), "max_queue"}},
       {c.has_queue_timeout_ms(), {c.queue_timeout_ms(), "queue_timeout_ms"}},
   };
   for (const auto& [set, v] : timeouts) {
     if (set) {
-      if (auto st = NonNegative(*this, v.first, pre + v.second); !st.ok()) return st;
+      if (auto st = NonNegative(*this, v.first, pre + v.second); !st.ok())
+        return st;
     }
   }
-  if (c.has_request_timeout_ms()) s.timeouts.request = milliseconds(c.request_timeout_ms());
-  if (c.has_connect_timeout_ms()) s.timeouts.connect = milliseconds(c.connect_timeout_ms());
+  if (c.has_request_timeout_ms())
+    s.timeouts.request = milliseconds(c.request_timeout_ms());
+  if (c.has_connect_timeout_ms())
+    s.timeouts.connect = milliseconds(c.connect_timeout_ms());
   if (c.has_first_token_timeout_ms()) {
     s.timeouts.first_token = milliseconds(c.first_token_timeout_ms());
   }
@@ -208,12 +232,15 @@ Status Compiler::ApplySettings(const configpb::RouteNode& c, const std::string& 
   }
   if (c.has_max_inflight()) s.limits.max_inflight = c.max_inflight();
   if (c.has_max_queue()) s.limits.max_queue = c.max_queue();
-  if (c.has_queue_timeout_ms()) s.limits.queue_timeout = milliseconds(c.queue_timeout_ms());
+  if (c.has_queue_timeout_ms())
+    s.limits.queue_timeout = milliseconds(c.queue_timeout_ms());
   if (c.has_breaker()) {
-    if (auto st = ApplyBreaker(c.breaker(), pre, s.breaker); !st.ok()) return st;
+    if (auto st = ApplyBreaker(c.breaker(), pre, s.breaker); !st.ok())
+      return st;
   }
   if (c.on_status_codes_size() > 0) {
-    if (auto st = StatusCodes(c.on_status_codes(), pre + "on_status_codes", s.fallback_on);
+    if (auto st = StatusCodes(c.on_status_codes(), pre + "on_status_codes",
+                              s.fallback_on);
         !st.ok()) {
       return st;
     }
@@ -228,7 +255,8 @@ Status Compiler::ApplySettings(const configpb::RouteNode& c, const std::string& 
       s.balance = BalanceMode::kLatency;
     } else {
       return Fail(pre + "loadbalance_mode",
-                  "unknown mode \"" + m + "\" (expected weighted, least_inflight, latency)");
+                  "unknown mode \"" + m +
+                      "\" (expected weighted, least_inflight, latency)");
     }
   }
   for (const auto& [key, value] : c.override_params().fields()) {
@@ -244,12 +272,14 @@ Result<int> Compiler::ResolveRef(const google::protobuf::Value& ref,
     for (int i = 0; i < c.targets_size(); ++i) {
       if (c.targets(i).name() == ref.string_value()) return i;
     }
-    return Fail(field, "no target named \"" + ref.string_value() + "\" among this node's targets");
+    return Fail(field, "no target named \"" + ref.string_value() +
+                           "\" among this node's targets");
   }
   if (ref.has_number_value()) {
     const double n = ref.number_value();
     if (n != std::floor(n) || n < 0 || n >= c.targets_size()) {
-      return Fail(field, "target index " + std::to_string(static_cast<long>(n)) +
+      return Fail(field, "target index " +
+                             std::to_string(static_cast<long>(n)) +
                              " is out of range (" +
                              std::to_string(c.targets_size()) + " targets)");
     }
@@ -260,7 +290,8 @@ Result<int> Compiler::ResolveRef(const google::protobuf::Value& ref,
 
 Result<std::unique_ptr<Node>> Compiler::Build(const configpb::RouteNode& c,
                                               const std::string& path,
-                                              const Inherited& parent, int depth) {
+                                              const Inherited& parent,
+                                              int depth) {
   const std::string pre = path.empty() ? "" : path + ".";
   if (++nodes_ > options_.max_nodes) {
     return Fail(pre + "targets", "too many targets in one route (at most " +
@@ -268,7 +299,8 @@ Result<std::unique_ptr<Node>> Compiler::Build(const configpb::RouteNode& c,
   }
   if (depth > options_.max_depth) {
     return Fail(pre + "targets", "targets nested too deep (at most " +
-                                     std::to_string(options_.max_depth) + " levels)");
+                                     std::to_string(options_.max_depth) +
+                                     " levels)");
   }
   if (!path.empty() && c.models_size() > 0) {
     return Fail(pre + "models", "is only allowed on the route's root");
@@ -289,7 +321,8 @@ Result<std::unique_ptr<Node>> Compiler::Build(const configpb::RouteNode& c,
       c.conditions_size() > 0 ||
       (c.has_default_() && !c.default_().has_null_value());
   if (c.targets_size() > 0) {
-    if (auto st = BuildInner(c, path, pre, s, depth, *node); !st.ok()) return st.error();
+    if (auto st = BuildInner(c, path, pre, s, depth, *node); !st.ok())
+      return st.error();
   } else {
     if (!c.strategy().empty() && c.strategy() != "single") {
       return Fail(pre + "targets", "is required for strategy " + c.strategy());
@@ -297,14 +330,15 @@ Result<std::unique_ptr<Node>> Compiler::Build(const configpb::RouteNode& c,
     if (conditional_fields) {
       return Fail(pre + "conditions", "only allowed with strategy conditional");
     }
-    if (auto st = BuildLeaf(c, path, pre, s, *node); !st.ok()) return st.error();
+    if (auto st = BuildLeaf(c, path, pre, s, *node); !st.ok())
+      return st.error();
   }
   return node;
 }
 
-Status Compiler::BuildInner(const configpb::RouteNode& c, const std::string& path,
-                            const std::string& pre, const Inherited& s, int depth,
-                            Node& node) {
+Status Compiler::BuildInner(const configpb::RouteNode& c,
+                            const std::string& path, const std::string& pre,
+                            const Inherited& s, int depth, Node& node) {
   for (auto [value, field] : {std::pair{&c.provider(), "provider"},
                               std::pair{&c.upstream_model(), "upstream_model"},
                               std::pair{&c.api_key(), "api_key"},
@@ -320,8 +354,9 @@ Status Compiler::BuildInner(const configpb::RouteNode& c, const std::string& pat
   const std::string& k = c.strategy();
   if (k.empty()) {
     if (n != 1) {
-      return Fail(pre + "strategy", "is required for a node with " + std::to_string(n) +
-                                        " targets (single, fallback, loadbalance, conditional)");
+      return Fail(pre + "strategy",
+                  "is required for a node with " + std::to_string(n) +
+                      " targets (single, fallback, loadbalance, conditional)");
     }
     node.strategy = StrategyKind::kSingle;
   } else if (k == "single") {
@@ -333,12 +368,14 @@ Status Compiler::BuildInner(const configpb::RouteNode& c, const std::string& pat
   } else if (k == "conditional") {
     node.strategy = StrategyKind::kConditional;
   } else {
-    return Fail(pre + "strategy", "unknown strategy \"" + k +
-                                      "\" (expected single, fallback, loadbalance, conditional)");
+    return Fail(pre + "strategy",
+                "unknown strategy \"" + k +
+                    "\" (expected single, fallback, loadbalance, conditional)");
   }
   if (node.strategy == StrategyKind::kSingle && n != 1) {
     return Fail(pre + "targets",
-                "strategy single takes exactly one target (got " + std::to_string(n) + ")");
+                "strategy single takes exactly one target (got " +
+                    std::to_string(n) + ")");
   }
   node.impl = &StrategyFor(node.strategy);
   node.fallback_on = s.fallback_on;
@@ -349,7 +386,8 @@ Status Compiler::BuildInner(const configpb::RouteNode& c, const std::string& pat
     const std::string child_path = pre + "targets[" + std::to_string(i) + "]";
     const auto& name = c.targets(i).name();
     if (!name.empty() && !names.insert(name).second) {
-      return Fail(child_path + ".name", "duplicate target name \"" + name + "\"");
+      return Fail(child_path + ".name",
+                  "duplicate target name \"" + name + "\"");
     }
     auto child = Build(c.targets(i), child_path, s, depth + 1);
     if (!child.ok()) return child.error();
@@ -359,7 +397,9 @@ Status Compiler::BuildInner(const configpb::RouteNode& c, const std::string& pat
   if (node.strategy == StrategyKind::kLoadBalance) {
     bool any = false;
     for (const auto& child : node.children) any = any || child->weight > 0;
-    if (!any) return Fail(pre + "targets", "loadbalance needs a target with weight > 0");
+    if (!any)
+      return Fail(pre + "targets",
+                  "loadbalance needs a target with weight > 0");
   }
   const bool has_default = c.has_default_() && !c.default_().has_null_value();
   if (node.strategy != StrategyKind::kConditional) {
@@ -393,14 +433,16 @@ Status Compiler::BuildInner(const configpb::RouteNode& c, const std::string& pat
   return Ok{};
 }
 
-Status Compiler::BuildLeaf(const configpb::RouteNode& c, const std::string& path,
-                           const std::string& pre, const Inherited& s, Node& node) const {
+Status Compiler::BuildLeaf(const configpb::RouteNode& c,
+                           const std::string& path, const std::string& pre,
+                           const Inherited& s, Node& node) const {
   auto t = std::make_unique<Target>();
   t->path = path.empty() ? "root" : path;
   t->name = c.name();
   t->provider = c.provider().empty() ? options_.default_provider : c.provider();
   if (t->provider.empty()) {
-    return Fail(pre + "provider", "is required (a target names a provider or has targets)");
+    return Fail(pre + "provider",
+                "is required (a target names a provider or has targets)");
   }
   if (options_.provider_exists && !options_.provider_exists(t->provider)) {
     return Fail(pre + "provider", "unknown provider \"" + t->provider + "\"");
@@ -413,7 +455,8 @@ Status Compiler::BuildLeaf(const configpb::RouteNode& c, const std::string& path
     if (!it->second.has_string_value() || it->second.string_value().empty()) {
       return Fail(pre + "override_params.model", "must be a non-empty string");
     }
-    if (t->upstream_model.empty()) t->upstream_model = it->second.string_value();
+    if (t->upstream_model.empty())
+      t->upstream_model = it->second.string_value();
     fields.erase(it);
   }
   if (!c.api_key().empty() && !c.api_key_env().empty()) {
@@ -422,7 +465,8 @@ Status Compiler::BuildLeaf(const configpb::RouteNode& c, const std::string& path
   t->api_key = c.api_key();
   if (!c.api_key_env().empty()) {
     if (!options_.trusted) {
-      return Fail(pre + "api_key_env", "is not allowed in a per-request config");
+      return Fail(pre + "api_key_env",
+                  "is not allowed in a per-request config");
     }
     const char* key = std::getenv(c.api_key_env().c_str());
     if (key == nullptr || *key == '\0') {
@@ -436,10 +480,12 @@ Status Compiler::BuildLeaf(const configpb::RouteNode& c, const std::string& path
       return Fail(pre + "base_url", "is not allowed in a per-request config");
     }
     if (!options_.allow_base_url) {
-      return Fail(pre + "base_url", "base URL overrides are not supported yet; configure "
-                                    "a provider with that base_url instead");
+      return Fail(pre + "base_url",
+                  "base URL overrides are not supported yet; configure "
+                  "a provider with that base_url instead");
     }
-    if (c.base_url().rfind("http://", 0) != 0 && c.base_url().rfind("https://", 0) != 0) {
+    if (c.base_url().rfind("http://", 0) != 0 &&
+        c.base_url().rfind("https://", 0) != 0) {
       return Fail(pre + "base_url", "must start with http:// or https://");
     }
     t->base_url = c.base_url();
@@ -449,22 +495,28 @@ Status Compiler::BuildLeaf(const configpb::RouteNode& c, const std::string& path
   t->breaker = s.breaker;
   t->limits = s.limits;
 
-  const std::string model_label = t->upstream_model.empty() ? "*" : t->upstream_model;
+  const std::string model_label =
+      t->upstream_model.empty() ? "*" : t->upstream_model;
   const std::string label = t->provider + "/" + model_label;
   t->label = t->path + " (" + label + ")";
   // Same upstream, credentials and settings → same live state.
-  std::string key = t->provider + '\x1f' + t->upstream_model + '\x1f' + t->base_url +
-                    '\x1f' + std::to_string(std::hash<std::string>{}(t->api_key));
+  std::string key = t->provider + '\x1f' + t->upstream_model + '\x1f' +
+                    t->base_url + '\x1f' +
+                    std::to_string(std::hash<std::string>{}(t->api_key));
   const auto& b = t->breaker;
   const auto& l = t->limits;
-  for (long v : {long{b.consecutive_failures}, long(b.error_rate * 1e6), long{b.min_requests},
-                 long(b.window.count()), long(b.cooldown.count()), long{b.half_open_probes},
-                 long{l.max_inflight}, long{l.max_queue}, long(t->retry.budget_window.count())}) {
+  for (long v :
+       {long{b.consecutive_failures}, long(b.error_rate * 1e6),
+        long{b.min_requests}, long(b.window.count()), long(b.cooldown.count()),
+        long{b.half_open_probes}, long{l.max_inflight}, long{l.max_queue},
+        long(t->retry.budget_window.count())}) {
     key += '\x1f' + std::to_string(v);
   }
-  t->state = options_.states != nullptr
-                 ? options_.states->Get(key, label, t->breaker, t->limits, t->retry)
-                 : std::make_shared<TargetState>(label, t->breaker, t->limits, t->retry);
+  t->state =
+      options_.states != nullptr
+          ? options_.states->Get(key, label, t->breaker, t->limits, t->retry)
+          : std::make_shared<TargetState>(label, t->breaker, t->limits,
+                                          t->retry);
   if (options_.metrics != nullptr) {
     t->metrics = options_.metrics->ForTarget(route_, t->path, t->provider);
   }
@@ -474,24 +526,26 @@ Status Compiler::BuildLeaf(const configpb::RouteNode& c, const std::string& path
 
 }  // namespace
 
-Result<std::shared_ptr<const Route>> CompileRoute(const configpb::RouteNode& config,
-                                                  const CompileOptions& options,
-                                                  std::string_view source) {
-  const std::string route_name = config.name().empty() ? "(request)" : config.name();
+Result<std::shared_ptr<const Route>> CompileRoute(
+    const configpb::RouteNode& config, const CompileOptions& options,
+    std::string_view source) {
+  const std::string route_name =
+      config.name().empty() ? "(request)" : config.name();
   std::string src(source);
-  if (src.empty()) src = config.name().empty() ? "route" : "route \"" + config.name() + "\"";
+  if (src.empty())
+    src = config.name().empty() ? "route" : "route \"" + config.name() + "\"";
   Compiler compiler(options, src, route_name);
   auto root = compiler.Build(config, "", Inherited{}, 0);
   if (!root.ok()) return root.error();
-  std::vector<std::string> models(config.models().begin(), config.models().end());
+  std::vector<std::string> models(config.models().begin(),
+                                  config.models().end());
   return std::shared_ptr<const Route>(std::make_shared<Route>(
       route_name, std::move(models), std::move(root.value()), options.metrics));
 }
 
-Result<std::shared_ptr<const Route>> SingleTargetRoute(std::string name,
-                                                       std::string provider,
-                                                       std::string upstream_model,
-                                                       const CompileOptions& options) {
+Result<std::shared_ptr<const Route>> SingleTargetRoute(
+    std::string name, std::string provider, std::string upstream_model,
+    const CompileOptions& options) {
   configpb::RouteNode config;
   config.set_name(std::move(name));
   config.set_provider(std::move(provider));

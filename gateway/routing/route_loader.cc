@@ -1,11 +1,11 @@
 #include "gateway/routing/route_loader.h"
 
+#include <google/protobuf/util/json_util.h>
+
+#include <boost/json/parse.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <boost/json/parse.hpp>
-#include <google/protobuf/util/json_util.h>
 
 #include "gateway/routing/portkey_config.h"
 #include "gateway/routing/yaml_json.h"
@@ -14,7 +14,8 @@ namespace across::routing {
 namespace {
 
 Error LoadError(std::string_view source, std::string_view reason) {
-  return Error::InvalidRequest(std::string(source) + ": " + std::string(reason));
+  return Error::InvalidRequest(std::string(source) + ": " +
+                               std::string(reason));
 }
 
 // protobuf reports "(targets[0]) weigth: Cannot find field." or
@@ -45,7 +46,8 @@ Result<Message> FromJson(const std::string& json, std::string_view source) {
   Message msg;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &msg, options);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(json, &msg, options);
   if (!status.ok()) {
     // protobuf names the field: "(targets[0]) weigth: Cannot find field."
     return LoadError(source, FieldError(std::string(status.message().data(),
@@ -62,14 +64,24 @@ Result<Message> FromYaml(std::string_view text, std::string_view source) {
 }
 
 bool IsPortkey(const boost::json::object& o) {
-  if (auto it = o.find("strategy"); it != o.end()) return it->value().is_object();
-  static const std::set<std::string> kNativeOnly = {
-      "models",          "upstream_model",         "api_key_env",
-      "base_url",        "loadbalance_mode",       "on_status_codes",
-      "conditions",      "default",                "request_timeout_ms",
-      "connect_timeout_ms", "first_token_timeout_ms", "stream_idle_timeout_ms",
-      "breaker",         "max_inflight",           "max_queue",
-      "queue_timeout_ms"};
+  if (auto it = o.find("strategy"); it != o.end())
+    return it->value().is_object();
+  static const std::set<std::string> kNativeOnly = {"models",
+                                                    "upstream_model",
+                                                    "api_key_env",
+                                                    "base_url",
+                                                    "loadbalance_mode",
+                                                    "on_status_codes",
+                                                    "conditions",
+                                                    "default",
+                                                    "request_timeout_ms",
+                                                    "connect_timeout_ms",
+                                                    "first_token_timeout_ms",
+                                                    "stream_idle_timeout_ms",
+                                                    "breaker",
+                                                    "max_inflight",
+                                                    "max_queue",
+                                                    "queue_timeout_ms"};
   for (const auto& kv : o) {
     if (kNativeOnly.count(std::string(kv.key()))) return false;
   }

@@ -3,7 +3,8 @@
 namespace across::routing {
 
 Result<std::unique_ptr<RouteTable>> RouteTable::Build(
-    const std::vector<configpb::RouteNode>& routes, const CompileOptions& options) {
+    const std::vector<configpb::RouteNode>& routes,
+    const CompileOptions& options) {
   auto table = std::make_unique<RouteTable>();
   for (size_t i = 0; i < routes.size(); ++i) {
     const auto& config = routes[i];
@@ -13,7 +14,8 @@ Result<std::unique_ptr<RouteTable>> RouteTable::Build(
     }
     const std::string source = where + " (\"" + config.name() + "\")";
     if (table->by_name_.count(config.name())) {
-      return Error::InvalidRequest(source + ": name: duplicate route name", "name");
+      return Error::InvalidRequest(source + ": name: duplicate route name",
+                                   "name");
     }
     auto route = CompileRoute(config, options, source);
     if (!route.ok()) return route.error();
@@ -21,10 +23,10 @@ Result<std::unique_ptr<RouteTable>> RouteTable::Build(
       const auto& alias = config.models(m);
       auto clash = table->by_model_.find(alias);
       if (clash != table->by_model_.end()) {
-        return Error::InvalidRequest(source + ": models[" + std::to_string(m) + "]: \"" + alias +
-                                         "\" already selects route \"" +
-                                         clash->second->name() + "\"",
-                                     "models");
+        return Error::InvalidRequest(
+            source + ": models[" + std::to_string(m) + "]: \"" + alias +
+                "\" already selects route \"" + clash->second->name() + "\"",
+            "models");
       }
       table->by_model_.emplace(alias, *route);
     }
@@ -40,10 +42,9 @@ std::shared_ptr<const Route> RouteTable::Find(std::string_view key) const {
   return nullptr;
 }
 
-Result<std::shared_ptr<const Route>> CompileRequestConfig(std::string_view json,
-                                                          ConfigDialect dialect,
-                                                          CompileOptions options,
-                                                          std::string_view source) {
+Result<std::shared_ptr<const Route>> CompileRequestConfig(
+    std::string_view json, ConfigDialect dialect, CompileOptions options,
+    std::string_view source) {
   auto config = ParseRequestConfig(json, dialect, source);
   if (!config.ok()) return config.error();
   options.trusted = false;

@@ -75,13 +75,15 @@ RoutingMetrics::RoutingMetrics(prometheus::Registry& registry)
                          .Help("Circuit breaker state: 0 closed, 1 open, 2 "
                                "half-open.")
                          .Register(registry)),
-      breaker_transitions_(prometheus::BuildCounter()
-                               .Name("across_route_breaker_transitions_total")
-                               .Help("Circuit breaker transitions, by new state.")
-                               .Register(registry)) {}
+      breaker_transitions_(
+          prometheus::BuildCounter()
+              .Name("across_route_breaker_transitions_total")
+              .Help("Circuit breaker transitions, by new state.")
+              .Register(registry)) {}
 
 std::shared_ptr<TargetMetrics> RoutingMetrics::ForTarget(
-    std::string_view route, std::string_view target, std::string_view provider) {
+    std::string_view route, std::string_view target,
+    std::string_view provider) {
   auto m = std::make_shared<TargetMetrics>();
   m->owner_ = this;
   m->route_ = std::string(route);
@@ -107,7 +109,8 @@ void RoutingMetrics::SetBreakerState(std::string_view target,
       .Set(static_cast<double>(state));
 }
 
-void RoutingMetrics::BreakerTransition(std::string_view target, BreakerState to) {
+void RoutingMetrics::BreakerTransition(std::string_view target,
+                                       BreakerState to) {
   const std::string t(target);
   breaker_state_.Add({{"target", t}}).Set(static_cast<double>(to));
   breaker_transitions_.Add({{"target", t}, {"to", BreakerStateName(to)}})

@@ -15,15 +15,15 @@
 //   across_route_breaker_transitions_total{target,to}
 #pragma once
 
-#include <memory>
-#include <string>
-#include <string_view>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "gateway/routing/circuit_breaker.h"
 

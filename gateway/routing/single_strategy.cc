@@ -7,7 +7,8 @@ namespace {
 
 class Single final : public Strategy {
  public:
-  asio::awaitable<Status> Run(const Node& node, Execution& exec) const override {
+  asio::awaitable<Status> Run(const Node& node,
+                              Execution& exec) const override {
     co_return co_await exec.RunNode(*node.children.front());
   }
 };

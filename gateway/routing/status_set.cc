@@ -8,7 +8,9 @@ StatusSet StatusSet::DefaultFallback() {
   return s;
 }
 
-StatusSet StatusSet::DefaultRetry() { return StatusSet{429, 500, 502, 503, 504}; }
+StatusSet StatusSet::DefaultRetry() {
+  return StatusSet{429, 500, 502, 503, 504};
+}
 
 std::string StatusSet::ToString() const {
   std::string out;

@@ -21,10 +21,12 @@ std::shared_ptr<TargetState> TargetStateRegistry::Make(
   auto state = std::make_shared<TargetState>(label, breaker, limits, retry);
   if (metrics_ != nullptr) {
     RoutingMetrics* metrics = metrics_;
-    if (breaker.enabled()) metrics->SetBreakerState(label, BreakerState::kClosed);
-    state->breaker.set_listener([metrics, label](BreakerState, BreakerState to) {
-      metrics->BreakerTransition(label, to);
-    });
+    if (breaker.enabled())
+      metrics->SetBreakerState(label, BreakerState::kClosed);
+    state->breaker.set_listener(
+        [metrics, label](BreakerState, BreakerState to) {
+          metrics->BreakerTransition(label, to);
+        });
   }
   return state;
 }

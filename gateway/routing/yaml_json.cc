@@ -1,9 +1,9 @@
 #include "gateway/routing/yaml_json.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdio>
 #include <cstdlib>
-
-#include <yaml-cpp/yaml.h>
 
 namespace across::routing {
 namespace {
@@ -56,7 +56,8 @@ void Scalar(const YAML::Node& node, std::string& out) {
     if (!s.empty()) {
       char* end = nullptr;
       std::strtod(s.c_str(), &end);
-      if (end == s.c_str() + s.size() && s.find_first_of("xXnN") == std::string::npos) {
+      if (end == s.c_str() + s.size() &&
+          s.find_first_of("xXnN") == std::string::npos) {
         out += s;
         return;
       }
@@ -108,9 +109,10 @@ Result<std::string> YamlToJson(std::string_view text, std::string_view source) {
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return Error::InvalidRequest(std::string(source) + ": invalid YAML at line " +
-                                 std::to_string(e.mark.line + 1) + ", column " +
-                                 std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error::InvalidRequest(
+        std::string(source) + ": invalid YAML at line " +
+        std::to_string(e.mark.line + 1) + ", column " +
+        std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   if (!root.IsMap()) {
     return Error::InvalidRequest(std::string(source) +

@@ -36,6 +36,15 @@ void AddErrorTrailers(grpc::CallbackServerContext* context, const Error& e) {
   }
 }
 
+// The route outcome is only final when the call ends: trailers.
+void AddOutcomeTrailers(grpc::CallbackServerContext* context, const RequestContext& ctx) {
+  if (!ctx.target_path.empty()) {
+    context->AddTrailingMetadata(std::string(kTargetHeader), ctx.target_path);
+  }
+  context->AddTrailingMetadata(std::string(kAttemptsHeader), std::to_string(ctx.attempts));
+  context->AddTrailingMetadata(std::string(kTraceIdHeader), ctx.trace_id);
+}
+
 void AddRoutingMetadata(grpc::CallbackServerContext* context, const RequestContext& ctx) {
   context->AddInitialMetadata(std::string(kTraceIdHeader), ctx.trace_id);
   if (!ctx.provider.empty()) {
@@ -241,10 +250,12 @@ class GrpcServer::Service final : public RawGatewayService {
     if (!result.ok()) {
       engine_.End(ctx, &result.error(), nullptr);
       AddErrorTrailers(context, result.error());
+      AddOutcomeTrailers(context, ctx);
       reactor->Finish(ToGrpcStatus(result.error()));
       co_return;
     }
     engine_.End(ctx, nullptr, &result->usage());
+    AddOutcomeTrailers(context, ctx);
     SerializeMessage(*result, response);
     reactor->Finish(grpc::Status::OK);
   }
@@ -284,10 +295,12 @@ class GrpcServer::Service final : public RawGatewayService {
     if (!status.ok()) {
       engine_.End(ctx, &status.error(), &usage);
       AddErrorTrailers(context, status.error());
+      AddOutcomeTrailers(context, ctx);
       reactor->Finish(ToGrpcStatus(status.error()));
       co_return;
     }
     engine_.End(ctx, nullptr, &usage);
+    AddOutcomeTrailers(context, ctx);
     reactor->Finish(grpc::Status::OK);
   }
 
@@ -304,10 +317,12 @@ class GrpcServer::Service final : public RawGatewayService {
     if (!result.ok()) {
       engine_.End(ctx, &result.error(), nullptr);
       AddErrorTrailers(context, result.error());
+      AddOutcomeTrailers(context, ctx);
       reactor->Finish(ToGrpcStatus(result.error()));
       co_return;
     }
     engine_.End(ctx, nullptr, &result->usage());
+    AddOutcomeTrailers(context, ctx);
     SerializeMessage(*result, response);
     reactor->Finish(grpc::Status::OK);
   }

@@ -27,6 +27,8 @@ void SetCommonHeaders(Response& res, const RequestContext* ctx) {
   if (!ctx->trace_id.empty()) res.set(kTraceIdHeader, ctx->trace_id);
   if (!ctx->provider.empty()) res.set(kProviderHeader, ctx->provider);
   if (!ctx->upstream_model.empty()) res.set(kModelHeader, ctx->upstream_model);
+  if (!ctx->target_path.empty()) res.set(kTargetHeader, ctx->target_path);
+  if (ctx->attempts > 0) res.set(kAttemptsHeader, std::to_string(ctx->attempts));
 }
 
 Response JsonResponse(const OpenAiHttpApi::Request& req, http::status status,
@@ -106,6 +108,8 @@ class SseSink final : public ChunkSink {
       res.set(kTraceIdHeader, ctx_.trace_id);
       res.set(kProviderHeader, ctx_.provider);
       res.set(kModelHeader, ctx_.upstream_model);
+      // Streams commit to one target before the first byte: known by now.
+      if (!ctx_.target_path.empty()) res.set(kTargetHeader, ctx_.target_path);
       res.keep_alive(req_.keep_alive());
       res.chunked(true);
       http::response_serializer<http::empty_body> sr{res};
@@ -169,6 +173,10 @@ asio::awaitable<bool> OpenAiHttpApi::Handle(beast::tcp_stream& stream,
     res.body() = engine_.metrics().Serialize();
     res.prepare_payload();
     co_return co_await Send(stream, std::move(res));
+  }
+  if (target == "/admin/targets" && get) {
+    co_return co_await Send(
+        stream, JsonResponse(req, http::status::ok, engine_.TargetStatesJson(), nullptr));
   }
   if (target == "/v1/models" && get) {
     co_return co_await Send(

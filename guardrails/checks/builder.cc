@@ -21,7 +21,8 @@ void ReadRoles(ParamReader& params, CommonOptions& common) {
 }
 
 std::string ReadRedactLabel(ParamReader& params, std::string_view fallback) {
-  std::string label = params.String("redact_label").value_or(std::string(fallback));
+  std::string label =
+      params.String("redact_label").value_or(std::string(fallback));
   const bool valid =
       !label.empty() && label.size() <= 32 &&
       std::all_of(label.begin(), label.end(), [](char c) {
@@ -38,7 +39,8 @@ std::string Quote(std::string_view s, size_t max) {
   } else {
     // Cut on a UTF-8 boundary.
     size_t cut = max;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+      --cut;
     out += s.substr(0, cut);
     out += "...";
   }

@@ -7,7 +7,8 @@ namespace across::guardrails {
 CharacterCount::CharacterCount(CommonOptions common, CountRange range)
     : TextGuardrail(std::move(common)), range_(range) {}
 
-TextOutcome CharacterCount::EvaluateText(std::string_view text, bool partial) const {
+TextOutcome CharacterCount::EvaluateText(std::string_view text,
+                                         bool partial) const {
   const auto n = static_cast<int64_t>(CountCodePoints(text));
   TextOutcome out;
   out.satisfied = range_.Contains(n);

@@ -84,8 +84,8 @@ TextOutcome Contains::EvaluateText(std::string_view text, bool partial) const {
     size_t longest = begin;
     for (size_t i = 0; i < words_.size(); ++i) {
       re2::StringPiece w;
-      if (!word_res_[i]->Match(whole, begin, text.size(), RE2::ANCHOR_START,
-                               &w, 1)) {
+      if (!word_res_[i]->Match(whole, begin, text.size(), RE2::ANCHOR_START, &w,
+                               1)) {
         continue;
       }
       const size_t end = begin + w.size();
@@ -108,10 +108,10 @@ TextOutcome Contains::EvaluateText(std::string_view text, bool partial) const {
     which += Quote(words_[i], 40);
   }
   const std::string summary =
-      count == 0 ? "contains none of the " + std::to_string(words_.size()) +
-                       " words"
-                 : "contains " + std::to_string(count) + " of " +
-                       std::to_string(words_.size()) + " words (" + which + ")";
+      count == 0
+          ? "contains none of the " + std::to_string(words_.size()) + " words"
+          : "contains " + std::to_string(count) + " of " +
+                std::to_string(words_.size()) + " words (" + which + ")";
   switch (op_) {
     case Operator::kAny:
       out.satisfied = count > 0;

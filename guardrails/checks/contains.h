@@ -5,18 +5,19 @@
 // Matching is case-insensitive by default (Unicode case folding) and
 // respects word boundaries in any script ("cat" does not match "category";
 // "café" is found before "!"; in scripts written without spaces, such as
-// Chinese or Thai, there are no boundaries to check). A word that starts or ends with punctuation
+// Chinese or Thai, there are no boundaries to check). A word that starts or
+// ends with punctuation
 // ("c++", "$100") is not boundary-checked on that side.
 //
 // params: words (required), operator ("any"), case_sensitive (false),
 //         word_boundary (true), redact_label ("REDACTED"), roles, not
 #pragma once
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <re2/re2.h>
 
 #include "guardrails/checks/builder.h"
 #include "guardrails/text_guardrail.h"
@@ -27,9 +28,8 @@ class Contains : public TextGuardrail {
  public:
   enum class Operator { kAny, kAll, kNone };
 
-  Contains(CommonOptions common, std::vector<std::string> words,
-           Operator op, bool case_sensitive, bool word_boundary,
-           std::string redact_label);
+  Contains(CommonOptions common, std::vector<std::string> words, Operator op,
+           bool case_sensitive, bool word_boundary, std::string redact_label);
 
   bool CanRedact() const override;
 

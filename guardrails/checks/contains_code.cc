@@ -10,15 +10,16 @@ namespace across::guardrails {
 std::string CanonicalLanguage(std::string_view name) {
   std::string lower;
   for (char c : name) {
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    lower.push_back(
+        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
-      {"py", "python"},     {"python3", "python"}, {"js", "javascript"},
-      {"node", "javascript"}, {"ts", "typescript"}, {"sh", "bash"},
-      {"shell", "bash"},    {"zsh", "bash"},       {"c++", "cpp"},
-      {"cxx", "cpp"},       {"yml", "yaml"},       {"golang", "go"},
-      {"rs", "rust"},       {"cs", "csharp"},      {"c#", "csharp"},
-      {"kt", "kotlin"},     {"rb", "ruby"},        {"postgresql", "sql"},
+      {"py", "python"},       {"python3", "python"}, {"js", "javascript"},
+      {"node", "javascript"}, {"ts", "typescript"},  {"sh", "bash"},
+      {"shell", "bash"},      {"zsh", "bash"},       {"c++", "cpp"},
+      {"cxx", "cpp"},         {"yml", "yaml"},       {"golang", "go"},
+      {"rs", "rust"},         {"cs", "csharp"},      {"c#", "csharp"},
+      {"kt", "kotlin"},       {"rb", "ruby"},        {"postgresql", "sql"},
   };
   for (const auto& [alias, canonical] : kAliases) {
     if (lower == alias) return std::string(canonical);

@@ -23,8 +23,9 @@ TextOutcome EndsWith::EvaluateText(std::string_view text, bool partial) const {
   out.satisfied = folded_ ? RE2::PartialMatch(Piece(trimmed), *folded_)
                           : trimmed.ends_with(suffix_);
   out.final = !partial;
-  out.detail = std::string(out.satisfied ? "ends with " : "does not end with ") +
-               Quote(suffix_);
+  out.detail =
+      std::string(out.satisfied ? "ends with " : "does not end with ") +
+      Quote(suffix_);
   return out;
 }
 
@@ -34,8 +35,9 @@ BuildResult BuildEndsWith(ParamReader& params, CommonOptions common) {
   const bool case_sensitive = params.Bool("case_sensitive", true);
   if (!params.ok()) return params.error();
   if (TrimRight(suffix).size() != suffix.size()) {
-    params.Fail("suffix", "must not end with whitespace (trailing "
-                          "whitespace of the text is ignored)");
+    params.Fail("suffix",
+                "must not end with whitespace (trailing "
+                "whitespace of the text is ignored)");
     return params.error();
   }
   return Finish<EndsWith>(params, std::move(common), std::move(suffix),

@@ -4,10 +4,10 @@
 // params: suffix (required), case_sensitive (true), roles, not
 #pragma once
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <string>
-
-#include <re2/re2.h>
 
 #include "guardrails/checks/builder.h"
 #include "guardrails/text_guardrail.h"

@@ -22,18 +22,18 @@ TextOutcome JsonSchemaCheck::EvaluateText(std::string_view text,
   std::vector<json::SchemaViolation> violations;
   out.satisfied = schema_->Validate(extracted->value, &violations, 5);
   if (out.satisfied) {
-    out.detail = "JSON (" + std::string(extracted->source) +
-                 ") matches the schema";
+    out.detail =
+        "JSON (" + std::string(extracted->source) + ") matches the schema";
     return out;
   }
   out.detail = "JSON (" + std::string(extracted->source) +
                ") does not match the schema: ";
   for (size_t i = 0; i < violations.size(); ++i) {
     if (i > 0) out.detail += "; ";
-    out.detail += (violations[i].instance_path.empty()
-                       ? std::string("(root)")
-                       : violations[i].instance_path) +
-                  ": " + violations[i].message;
+    out.detail +=
+        (violations[i].instance_path.empty() ? std::string("(root)")
+                                             : violations[i].instance_path) +
+        ": " + violations[i].message;
   }
   return out;
 }

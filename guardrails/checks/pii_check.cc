@@ -29,7 +29,9 @@ TextOutcome PiiCheck::EvaluateText(std::string_view text, bool partial) const {
     const std::string_view label = pii::PiiKindLabel(m.kind);
     out.findings.push_back({m.begin, m.end, std::string(label)});
     labels.insert(label);
-    settled = settled || m.end <= settled_end;
+    settled =
+        settled || (m.end <= settled_end &&
+                    m.end + pii::PiiDetector::kRightContext <= text.size());
   }
   out.satisfied = matches.empty();
   out.final = !partial || settled;
@@ -54,7 +56,8 @@ BuildResult BuildPii(ParamReader& params, CommonOptions common) {
   auto names = params.StringList("kinds", false, true);
   if (!params.ok()) return params.error();
   pii::PiiKindSet kinds;
-  for (const std::string& name : names.value_or(std::vector<std::string>{"all"})) {
+  for (const std::string& name :
+       names.value_or(std::vector<std::string>{"all"})) {
     auto parsed = pii::ParsePiiKinds(name);
     if (!parsed) {
       params.Fail("kinds", "unknown PII kind \"" + name + "\"");

@@ -68,8 +68,8 @@ BuildResult BuildPromptInjection(ParamReader& params, CommonOptions common) {
   auto set = std::make_unique<PatternSet>(options);
   std::vector<std::string> ids;
   for (const InjectionPattern& p : curated) {
-    if (exclude && std::find(exclude->begin(), exclude->end(), p.id) !=
-                       exclude->end()) {
+    if (exclude &&
+        std::find(exclude->begin(), exclude->end(), p.id) != exclude->end()) {
       continue;
     }
     const std::string error = set->Add(p.pattern);
@@ -79,7 +79,8 @@ BuildResult BuildPromptInjection(ParamReader& params, CommonOptions common) {
     }
     ids.emplace_back(p.id);
   }
-  const std::vector<std::string> extras = extra.value_or(std::vector<std::string>{});
+  const std::vector<std::string> extras =
+      extra.value_or(std::vector<std::string>{});
   for (size_t i = 0; i < extras.size(); ++i) {
     const std::string error = set->Add(extras[i]);
     if (!error.empty()) {

@@ -6,10 +6,10 @@
 //         redact_label ("REDACTED"), roles, not
 #pragma once
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <string>
-
-#include <re2/re2.h>
 
 #include "guardrails/checks/builder.h"
 #include "guardrails/text_guardrail.h"

@@ -7,7 +7,8 @@ namespace across::guardrails {
 SentenceCount::SentenceCount(CommonOptions common, CountRange range)
     : TextGuardrail(std::move(common)), range_(range) {}
 
-TextOutcome SentenceCount::EvaluateText(std::string_view text, bool partial) const {
+TextOutcome SentenceCount::EvaluateText(std::string_view text,
+                                        bool partial) const {
   const auto n = static_cast<int64_t>(CountSentences(text));
   TextOutcome out;
   out.satisfied = range_.Contains(n);

@@ -1,25 +1,28 @@
 #include "guardrails/checks/webhook.h"
 
 #include <algorithm>
-#include <cctype>
-
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
+#include <cctype>
 
 #include "guardrails/json/extract.h"
 
 namespace across::guardrails {
 namespace {
 
-bool RoleSelected(const std::vector<std::string>& roles, std::string_view role) {
-  return roles.empty() ||
+// `roles` picks input messages; the output is always sent.
+bool Selected(const std::vector<std::string>& roles,
+              const GuardrailInput& input, std::string_view role) {
+  return roles.empty() || input.stage == Stage::kOutput ||
          std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
 std::string Lower(std::string_view s) {
   std::string out;
-  for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : s)
+    out.push_back(
+        static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return out;
 }
 
@@ -40,7 +43,7 @@ HttpCall Webhook::MakeCall(const GuardrailInput& input) const {
   body["partial"] = input.partial;
   boost::json::array texts;
   for (const TextItem& item : input.texts) {
-    if (!RoleSelected(options().roles, item.role)) continue;
+    if (!Selected(options().roles, input, item.role)) continue;
     texts.push_back(
         {{"index", item.index}, {"role", item.role}, {"text", item.text}});
   }
@@ -84,10 +87,12 @@ GuardrailResult Webhook::Complete(const HttpOutcome& outcome,
   }
   const bool ok = verdict->get_bool() != negated();
   result.verdict = ok ? Verdict::kPass : Verdict::kFail;
-  const boost::json::value* explanation = body->get_object().if_contains("explanation");
+  const boost::json::value* explanation =
+      body->get_object().if_contains("explanation");
   result.explanation =
       explanation != nullptr && explanation->is_string()
-          ? std::string(std::string_view(explanation->get_string()).substr(0, 500))
+          ? std::string(
+                std::string_view(explanation->get_string()).substr(0, 500))
           : std::string("webhook verdict: ") +
                 (verdict->get_bool() ? "pass" : "fail");
   if (negated()) result.explanation += " [inverted by not]";

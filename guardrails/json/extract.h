@@ -2,10 +2,9 @@
 // a ```json block, so "parse the whole text" alone is not enough.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <optional>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 namespace across::guardrails::json {
 

@@ -1,5 +1,8 @@
 #include "guardrails/json/schema.h"
 
+#include <re2/re2.h>
+
+#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -9,9 +12,6 @@
 #include <set>
 #include <string_view>
 #include <utility>
-
-#include <boost/json/serialize.hpp>
-#include <re2/re2.h>
 
 #include "guardrails/json/equal.h"
 #include "guardrails/pattern_set.h"
@@ -34,8 +34,8 @@ enum TypeBit : unsigned {
 };
 
 constexpr std::pair<std::string_view, unsigned> kTypeNames[] = {
-    {"null", kNull},     {"boolean", kBoolean}, {"object", kObject},
-    {"array", kArray},   {"number", kNumber},   {"string", kString},
+    {"null", kNull},       {"boolean", kBoolean}, {"object", kObject},
+    {"array", kArray},     {"number", kNumber},   {"string", kString},
     {"integer", kInteger},
 };
 
@@ -138,8 +138,8 @@ struct Schema::Node {
   unsigned types = 0;           // 0: any
   std::optional<std::vector<bj::value>> enum_values;
   std::optional<bj::value> const_value;
-  std::optional<double> minimum, maximum, exclusive_minimum,
-      exclusive_maximum, multiple_of;
+  std::optional<double> minimum, maximum, exclusive_minimum, exclusive_maximum,
+      multiple_of;
   std::optional<uint64_t> min_length, max_length;
   std::unique_ptr<RE2> pattern;
   std::vector<std::pair<std::string, int>> properties;
@@ -306,9 +306,10 @@ int Schema::Compiler::Ref(std::string_view ref, const std::string& ptr,
     } else if (target->is_array()) {
       char* end = nullptr;
       const unsigned long i = std::strtoul(token.c_str(), &end, 10);
-      target = (!token.empty() && *end == '\0' && i < target->get_array().size())
-                   ? &target->get_array()[i]
-                   : nullptr;
+      target =
+          (!token.empty() && *end == '\0' && i < target->get_array().size())
+              ? &target->get_array()[i]
+              : nullptr;
     } else {
       target = nullptr;
     }
@@ -413,7 +414,8 @@ bool Schema::Compiler::Keyword(Node& n, std::string_view key,
         if (!name.is_string()) return Fail(ptr, "values must be string arrays");
         names.emplace_back(name.get_string());
       }
-      n.dependent_required.emplace_back(std::string(kv.key()), std::move(names));
+      n.dependent_required.emplace_back(std::string(kv.key()),
+                                        std::move(names));
     }
     return true;
   }
@@ -586,15 +588,18 @@ bool Schema::Validator::CheckNumber(const Node& n, const bj::value& v) {
   if (n.minimum) check(d >= *n.minimum, "must be >= " + Number(*n.minimum));
   if (n.maximum) check(d <= *n.maximum, "must be <= " + Number(*n.maximum));
   if (n.exclusive_minimum) {
-    check(d > *n.exclusive_minimum, "must be > " + Number(*n.exclusive_minimum));
+    check(d > *n.exclusive_minimum,
+          "must be > " + Number(*n.exclusive_minimum));
   }
   if (n.exclusive_maximum) {
-    check(d < *n.exclusive_maximum, "must be < " + Number(*n.exclusive_maximum));
+    check(d < *n.exclusive_maximum,
+          "must be < " + Number(*n.exclusive_maximum));
   }
   if (n.multiple_of) {
     const double q = d / *n.multiple_of;
-    const bool whole = std::isfinite(q) &&
-                       std::fabs(q - std::round(q)) <= 1e-9 * std::max(1.0, std::fabs(q));
+    const bool whole =
+        std::isfinite(q) &&
+        std::fabs(q - std::round(q)) <= 1e-9 * std::max(1.0, std::fabs(q));
     check(whole, "must be a multiple of " + Number(*n.multiple_of));
   }
   return ok;
@@ -649,11 +654,11 @@ bool Schema::Validator::CheckArray(const Node& n, const bj::value& v,
   }
   if (n.contains >= 0) {
     uint64_t matches = 0;
-    for (const bj::value& item : a) matches += Quiet(n.contains, item, depth + 1);
+    for (const bj::value& item : a)
+      matches += Quiet(n.contains, item, depth + 1);
     const uint64_t min = n.min_contains.value_or(1);
-    if (matches < min &&
-        fail("must contain at least " + std::to_string(min) +
-             " matching item" + (min == 1 ? "" : "s"))) {
+    if (matches < min && fail("must contain at least " + std::to_string(min) +
+                              " matching item" + (min == 1 ? "" : "s"))) {
       return false;
     }
     if (n.max_contains && matches > *n.max_contains &&
@@ -686,7 +691,8 @@ bool Schema::Validator::CheckObject(const Node& n, const bj::value& v,
     return out_ == nullptr;
   };
   for (const std::string& name : n.required) {
-    if (!o.contains(name) && fail("missing required property \"" + name + "\"")) {
+    if (!o.contains(name) &&
+        fail("missing required property \"" + name + "\"")) {
       return false;
     }
   }
@@ -732,8 +738,7 @@ bool Schema::Validator::CheckObject(const Node& n, const bj::value& v,
     if (!covered && n.additional_properties >= 0) {
       // "additionalProperties": false is common enough to deserve a
       // message naming the property rather than "no value is allowed".
-      const bool forbidden =
-          nodes_[n.additional_properties]->boolean == false;
+      const bool forbidden = nodes_[n.additional_properties]->boolean == false;
       if (forbidden) {
         if (fail("property \"" + std::string(key) + "\" is not allowed")) {
           return false;

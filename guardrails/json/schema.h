@@ -21,11 +21,10 @@
 // dependentSchemas, dependencies, $ref to anything but a local pointer.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 namespace across::guardrails::json {
 

@@ -145,26 +145,30 @@ size_t PiiDetector::HoldBack(std::string_view pending) const {
     const KindSpec& spec = SpecFor(kind);
     size_t need = 0;
     if (kind == PiiKind::kPrivateKey) {
-      // Its bytes include all of prose, so hold from an unfinished BEGIN
-      // marker instead (or from a partial marker at the very end).
+      // Its bytes include all of prose, so hold from the first BEGIN marker
+      // that does not yet close into a block (scanning as Detect does: a
+      // lazy match runs from the first BEGIN to the first END), or from a
+      // partial marker at the very end.
       const size_t window = std::min(pending.size(), spec.max_length);
       const std::string_view tail = pending.substr(pending.size() - window);
-      const size_t begin = tail.rfind("-----BEGIN");
-      if (begin != std::string_view::npos) {
-        RE2 const& re = set_->regex(
-            std::find(order_.begin(), order_.end(), kind) - order_.begin());
-        if (!RE2::PartialMatch(Piece(tail.substr(begin)), re)) {
-          need = tail.size() - begin;
+      const RE2& re = set_->regex(static_cast<size_t>(
+          std::find(order_.begin(), order_.end(), kind) - order_.begin()));
+      re2::StringPiece m;
+      for (size_t b = tail.find("-----BEGIN"); b != std::string_view::npos;
+           b = tail.find("-----BEGIN", b)) {
+        if (!re.Match(Piece(tail), b, tail.size(), RE2::ANCHOR_START, &m, 1)) {
+          need = tail.size() - b;
+          break;
         }
+        b += m.size();
       }
       need = std::max(need, PartialMarker(pending, "-----BEGIN"));
     } else {
       // A match still growing at the end consists of the kind's bytes
       // only, and is at most max_length long.
       const size_t limit = std::min(pending.size(), spec.max_length);
-      while (need < limit &&
-             spec.bytes[static_cast<unsigned char>(
-                 pending[pending.size() - 1 - need])]) {
+      while (need < limit && spec.bytes[static_cast<unsigned char>(
+                                 pending[pending.size() - 1 - need])]) {
         ++need;
       }
     }

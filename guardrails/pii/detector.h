@@ -55,6 +55,10 @@ class PiiDetector {
   // become part of a match once more text arrives. See StreamRedactor.
   size_t HoldBack(std::string_view pending) const;
 
+  // How far past a match its acceptance rules look ("1.2.3.4" + ".5" is
+  // not an address): a match is only settled once this much follows it.
+  static constexpr size_t kRightContext = 2;
+
   // Largest value HoldBack can return for these kinds.
   size_t MaxHoldBack() const;
 

@@ -41,9 +41,9 @@ std::optional<PiiKindSet> ParsePiiKinds(std::string_view name) {
   PiiKindSet set;
   if (name == "all") return AllPiiKinds();
   if (name == "secrets") {
-    for (PiiKind k : {PiiKind::kOpenAiKey, PiiKind::kAnthropicKey,
-                      PiiKind::kAwsAccessKey, PiiKind::kJwt,
-                      PiiKind::kPrivateKey}) {
+    for (PiiKind k :
+         {PiiKind::kOpenAiKey, PiiKind::kAnthropicKey, PiiKind::kAwsAccessKey,
+          PiiKind::kJwt, PiiKind::kPrivateKey}) {
       set.set(static_cast<size_t>(k));
     }
     return set;

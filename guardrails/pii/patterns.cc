@@ -43,13 +43,18 @@ bool JoinedNumberAfter(std::string_view t, size_t e) {
 }
 
 std::optional<size_t> AcceptEmail(std::string_view t, size_t b, size_t e) {
+  // Starting inside a longer run of address bytes (including UTF-8) would
+  // cut a word or address in two.
   const char before = Before(t, b);
-  if (IsAlnum(before) || std::string_view("._%+-@").find(before) !=
-                             std::string_view::npos) {
+  if (IsAlnum(before) || static_cast<unsigned char>(before) >= 0x80 ||
+      std::string_view("._%+-@").find(before) != std::string_view::npos) {
     return std::nullopt;
   }
   const char after = At(t, e);
-  if (IsWord(after) || after == '-' || after == '@') return std::nullopt;
+  if (IsWord(after) || after == '-' || after == '@' ||
+      static_cast<unsigned char>(after) >= 0x80) {
+    return std::nullopt;
+  }
   if (!EmailValid(t.substr(b, e - b))) return std::nullopt;
   return e;
 }
@@ -128,9 +133,12 @@ std::optional<size_t> AcceptAlways(std::string_view, size_t, size_t e) {
 constexpr std::string_view kBase64Url = "A-Za-z0-9_-";
 
 const std::array<KindSpec, kPiiKindCount> kSpecs = {{
+    // Bytes >= 0x80 admit UTF-8 local parts and domains (RFC 6531 / IDN,
+    // "zoë@exemple.fr"); the top-level domain stays ASCII.
     {PiiKind::kEmail, 11,
-     R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})",
-     254, AcceptEmail, Bytes("A-Za-z0-9._%+-@")},
+     R"([A-Za-z0-9._%+\-\x80-\xff]+@[A-Za-z0-9\-\x80-\xff]+)"
+     R"((?:\.[A-Za-z0-9\-\x80-\xff]+)*\.[A-Za-z]{2,})",
+     254, AcceptEmail, Bytes("A-Za-z0-9._%+@\x80-\xff-")},
     // International (+CC ...), NANP ((415) 555-2671, 415-555-2671) and
     // trunk-0 national (020 7946 0958). A separator or '+' is required, so
     // plain digit runs (order numbers) never match.

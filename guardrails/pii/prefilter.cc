@@ -61,9 +61,9 @@ class RegionBuilder {
         n_(text.size()),
         text_(text),
         regions_(regions),
-        numbers_(AnyOf(kinds, {PiiKind::kPhone, PiiKind::kCreditCard,
-                               PiiKind::kUsSsn, PiiKind::kIban,
-                               PiiKind::kIpv4})),
+        numbers_(
+            AnyOf(kinds, {PiiKind::kPhone, PiiKind::kCreditCard,
+                          PiiKind::kUsSsn, PiiKind::kIban, PiiKind::kIpv4})),
         ipv6_(Has(kinds, PiiKind::kIpv6)),
         email_(Has(kinds, PiiKind::kEmail)),
         sk_(AnyOf(kinds, {PiiKind::kOpenAiKey, PiiKind::kAnthropicKey})),
@@ -158,10 +158,9 @@ void FindRegions(std::string_view text, const PiiKindSet& kinds,
     // '0' <= v <= ':' as unsigned bytes.
     const __m128i digit_or_colon =
         _mm_cmpeq_epi8(_mm_min_epu8(_mm_max_epu8(v, zero), colon), v);
-    const __m128i other =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, at), _mm_cmpeq_epi8(v, dash)),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, upper_a),
-                                  _mm_cmpeq_epi8(v, upper_j)));
+    const __m128i other = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, at), _mm_cmpeq_epi8(v, dash)),
+        _mm_or_si128(_mm_cmpeq_epi8(v, upper_a), _mm_cmpeq_epi8(v, upper_j)));
     unsigned mask = static_cast<unsigned>(
         _mm_movemask_epi8(_mm_or_si128(digit_or_colon, other)));
     while (mask != 0) {

@@ -1,8 +1,8 @@
 // Cheap byte scan that finds the parts of a text that can hold PII at all,
-// so the RE2::Set only runs there. Every kind needs a "trigger": a run of
-// digits (numbers), ':' (IPv6), '@' (email) or a literal prefix (sk-,
-// AKIA/ASIA/ABIA/ACCA, eyJ, -----BEGIN). A region spans from a little before
-// a trigger to the longest match that trigger can be part of, so a match
+// so the RE2::Set only runs there. Every kind needs a "trigger": a dense
+// cluster of digits (numbers), ':' (IPv6), '@' (email) or a literal prefix
+// (sk-, AKIA/ASIA/ABIA/ACCA, eyJ, -----BEGIN). A region spans from a little
+// before a trigger to the longest match that trigger can be part of, so a match
 // always lies inside one region. Prose has few triggers, so most bytes are
 // touched once by a 16-byte SIMD compare and never by a regex.
 #pragma once

@@ -34,8 +34,8 @@ std::string Redactor::Placeholder(std::string_view label,
   if (counter == counters_.end()) {
     counter = counters_.emplace(std::string(label), 0).first;
   }
-  std::string placeholder = "[" + std::string(label) + "_" +
-                            std::to_string(++counter->second) + "]";
+  std::string placeholder =
+      "[" + std::string(label) + "_" + std::to_string(++counter->second) + "]";
   placeholders_.emplace(std::move(key), placeholder);
   return placeholder;
 }
@@ -48,7 +48,8 @@ std::string Redactor::Apply(std::string_view text,
   for (const RedactSpan& span : spans) {
     if (span.begin < pos || span.end > text.size()) continue;  // defensive
     out.append(text.substr(pos, span.begin - pos));
-    out += Placeholder(span.label, text.substr(span.begin, span.end - span.begin));
+    out +=
+        Placeholder(span.label, text.substr(span.begin, span.end - span.begin));
     pos = span.end;
   }
   out.append(text.substr(pos));

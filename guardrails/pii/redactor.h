@@ -32,7 +32,8 @@ class Redactor {
 
   // `text` with each span replaced by its placeholder. Spans must be sorted
   // and non-overlapping; placeholders are assigned in span order.
-  std::string Apply(std::string_view text, const std::vector<RedactSpan>& spans);
+  std::string Apply(std::string_view text,
+                    const std::vector<RedactSpan>& spans);
 
   // Number of distinct values redacted so far.
   size_t size() const { return placeholders_.size(); }

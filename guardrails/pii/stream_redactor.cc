@@ -27,12 +27,14 @@ std::string StreamRedactor::Drain(bool final) {
     cut -= std::min(cut, detector_.HoldBack(pending_));
     // Never cut through a candidate: which candidates win an overlap, and
     // where the next scan is aligned, must be decided with all of it seen.
+    // Nor emit one whose right-hand context is not all here yet.
     for (bool moved = true; moved;) {
       moved = false;
       for (const auto* list : {&candidates_, &matches_}) {
         for (const PiiMatch& c : *list) {
           const size_t b = c.begin - start, e = c.end - start;
-          if (b < cut && e > cut) {
+          if (b < cut &&
+              (e > cut || e + PiiDetector::kRightContext > pending_.size())) {
             cut = b;
             moved = true;
           }
@@ -51,7 +53,8 @@ std::string StreamRedactor::Drain(bool final) {
     const std::string_view value(pending_.data() + b, e - b);
     const std::string_view label = PiiKindLabel(m.kind);
     out += redactor_.Placeholder(label, value);
-    findings_.push_back({m.kind, offset_ + b, offset_ + e, MaskFor(label, value)});
+    findings_.push_back(
+        {m.kind, offset_ + b, offset_ + e, MaskFor(label, value)});
     pos = e;
   }
   out.append(pending_, pos, cut - pos);

@@ -7,11 +7,12 @@
 // For each enabled kind that is the trailing run of bytes the kind's
 // matches are made of (digits and separators for a card, the address
 // characters for an email, ...), capped at the kind's longest match; the
-// hold is the largest of those. In prose that is the last word, or an
-// unfinished number. Worst cases: 254 bytes (an email-shaped run), 512
-// (an sk- key-shaped run), 8 KiB (a JWT-shaped run), and for private keys
-// everything from an unterminated "-----BEGIN" marker, up to 16 KiB.
-// PiiDetector::MaxHoldBack() gives the bound for a kind set.
+// hold is the largest of those. A match is also held until the
+// PiiDetector::kRightContext (2) bytes after it have arrived. In prose that
+// is the last word, or an unfinished number. Worst cases: 254 bytes (an
+// email-shaped run), 512 (an sk- key-shaped run), 8 KiB (a JWT-shaped run), and
+// for private keys everything from an unterminated "-----BEGIN" marker, up to
+// 16 KiB. PiiDetector::MaxHoldBack() gives the bound for a kind set.
 #pragma once
 
 #include <cstddef>

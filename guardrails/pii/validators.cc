@@ -17,7 +17,8 @@ bool IsHex(char c) {
 
 // Digits of `s` with separators removed; "" if a separator other than
 // `allowed` appears or two different separators are mixed.
-std::string DigitsWithOneSeparator(std::string_view s, std::string_view allowed) {
+std::string DigitsWithOneSeparator(std::string_view s,
+                                   std::string_view allowed) {
   std::string digits;
   char sep = 0;
   for (char c : s) {
@@ -35,7 +36,8 @@ std::string DigitsWithOneSeparator(std::string_view s, std::string_view allowed)
 
 int Prefix(std::string_view digits, size_t n) {
   int v = 0;
-  for (size_t i = 0; i < n && i < digits.size(); ++i) v = v * 10 + (digits[i] - '0');
+  for (size_t i = 0; i < n && i < digits.size(); ++i)
+    v = v * 10 + (digits[i] - '0');
   return v;
 }
 

@@ -182,10 +182,20 @@ std::optional<milliseconds> ParseRetryAfter(
 }
 
 OpenAiProvider::OpenAiProvider(::across::config::v1::ProviderConfig config,
-                               std::string api_key)
-    : config_(std::move(config)), api_key_(std::move(api_key)) {
+                               std::string api_key, OpenAiEndpoints endpoints)
+    : config_(std::move(config)),
+      api_key_(std::move(api_key)),
+      endpoints_(std::move(endpoints)) {
   info_.id = config_.id();
   info_.type = "openai";
+}
+
+std::string OpenAiProvider::Path(std::string_view operation,
+                                 std::string_view model) const {
+  if (endpoints_.path) return endpoints_.path(operation, model);
+  std::string path = "/";
+  path += operation;
+  return path;
 }
 
 Error OpenAiProvider::Named(Error error, const UpstreamCall& call) const {
@@ -266,7 +276,7 @@ asio::awaitable<Result<v1::ChatResponse>> OpenAiProvider::Chat(
   const std::string& model =
       call.upstream_model.empty() ? request.model() : call.upstream_model;
   auto req =
-      BuildRequest(call, "/chat/completions",
+      BuildRequest(call, Path("chat/completions", model),
                    openai::SerializeChatRequest(request, model, false), false);
   if (!req.ok()) co_return req.error();
   auto res = co_await call.ctx.http->Send(std::move(req.value()));
@@ -285,7 +295,7 @@ asio::awaitable<Status> OpenAiProvider::ChatStream(
   const std::string& model =
       call.upstream_model.empty() ? request.model() : call.upstream_model;
   auto req =
-      BuildRequest(call, "/chat/completions",
+      BuildRequest(call, Path("chat/completions", model),
                    openai::SerializeChatRequest(request, model, true), true);
   if (!req.ok()) co_return req.error();
   StreamState state(info_.id, model, call.ctx, sink);
@@ -317,7 +327,7 @@ asio::awaitable<Result<v1::EmbedResponse>> OpenAiProvider::Embed(
     UpstreamCall& call, const v1::EmbedRequest& request) {
   const std::string& model =
       call.upstream_model.empty() ? request.model() : call.upstream_model;
-  auto req = BuildRequest(call, "/embeddings",
+  auto req = BuildRequest(call, Path("embeddings", model),
                           openai::SerializeEmbedRequest(request, model), false);
   if (!req.ok()) co_return req.error();
   auto res = co_await call.ctx.http->Send(std::move(req.value()));

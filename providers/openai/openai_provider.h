@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,10 +16,22 @@
 
 namespace across {
 
+// Where an OpenAI-wire-format service keeps its endpoints. Services that
+// take OpenAI's bodies but lay out their URLs differently (Azure OpenAI's
+// /openai/deployments/{deployment}/chat/completions?api-version=...) set
+// `path`; unset means OpenAI's own layout, base_url + "/" + operation.
+struct OpenAiEndpoints {
+  // The path, and query if any, appended to base_url for `operation`
+  // ("chat/completions" or "embeddings") on the upstream `model`.
+  std::function<std::string(std::string_view operation,
+                            std::string_view model)>
+      path;
+};
+
 class OpenAiProvider final : public Provider {
  public:
   OpenAiProvider(::across::config::v1::ProviderConfig config,
-                 std::string api_key);
+                 std::string api_key, OpenAiEndpoints endpoints = {});
 
   const ProviderInfo& info() const override { return info_; }
 
@@ -31,6 +44,8 @@ class OpenAiProvider final : public Provider {
       UpstreamCall& call, const v1::EmbedRequest& request) override;
 
  private:
+  // The path for `operation` on `model` (see OpenAiEndpoints).
+  std::string Path(std::string_view operation, std::string_view model) const;
   Result<UpstreamRequest> BuildRequest(const UpstreamCall& call,
                                        std::string_view path, std::string body,
                                        bool stream) const;
@@ -43,6 +58,7 @@ class OpenAiProvider final : public Provider {
 
   ::across::config::v1::ProviderConfig config_;
   std::string api_key_;
+  OpenAiEndpoints endpoints_;
   ProviderInfo info_;
 };
 

@@ -75,7 +75,8 @@ TEST(Contains, RedactBannedWords) {
   GuardrailResult r = CheckOutput(*g, "Darn it, heck, DARN.");
   EXPECT_FALSE(r.passed());
   ASSERT_EQ(r.redacted.size(), 1u);
-  EXPECT_EQ(r.redacted[0].text, "[PROFANITY_1] it, [PROFANITY_2], [PROFANITY_3].");
+  EXPECT_EQ(r.redacted[0].text,
+            "[PROFANITY_1] it, [PROFANITY_2], [PROFANITY_3].");
   EXPECT_EQ(r.matches.size(), 3u);
   EXPECT_EQ(r.matches[0].masked, "D***n");
 }

@@ -54,17 +54,18 @@ TEST(Factory, EveryTypeIsBuildable) {
     ASSERT_NE(g, nullptr);
     EXPECT_EQ(g->kind(), type);
     // `not` is accepted everywhere; unknown params nowhere.
-    Build(type, minimal.at(std::string(type)).substr(
-                    0, minimal.at(std::string(type)).size() - 1) +
+    Build(type, minimal.at(std::string(type))
+                        .substr(0, minimal.at(std::string(type)).size() - 1) +
                     (minimal.at(std::string(type)) == "{}" ? "" : ",") +
                     R"("not":true})");
-    ExpectLoadError(type,
-                    minimal.at(std::string(type)) == "{}"
-                        ? R"({"bogus":1})"
-                        : minimal.at(std::string(type)).substr(
-                              0, minimal.at(std::string(type)).size() - 1) +
-                              R"(,"bogus":1})",
-                    "params.bogus");
+    ExpectLoadError(
+        type,
+        minimal.at(std::string(type)) == "{}"
+            ? R"({"bogus":1})"
+            : minimal.at(std::string(type))
+                      .substr(0, minimal.at(std::string(type)).size() - 1) +
+                  R"(,"bogus":1})",
+        "params.bogus");
   }
 }
 

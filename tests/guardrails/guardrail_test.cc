@@ -21,6 +21,11 @@ TEST(Guardrail, RolesSelectMessages) {
             "no text to check");
 }
 
+TEST(Guardrail, RolesDoNotHideTheOutput) {
+  auto g = Build("word_count", R"({"max":1,"roles":["user"]})");
+  EXPECT_FALSE(CheckOutput(*g, "two words").passed());
+}
+
 TEST(Guardrail, NamesEveryFailingMessage) {
   auto g = Build("word_count", R"({"max":2})");
   GuardrailResult r = CheckMessages(

@@ -2,7 +2,9 @@
 // request-wide Redactor, kinds selection, streaming.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json/serialize.hpp>
+#include <thread>
 
 #include "guardrails/pii/redactor.h"
 #include "guardrails/pii/stream_redactor.h"
@@ -37,9 +39,10 @@ TEST(PiiCheck, Table) {
 
 TEST(PiiCheck, MatchesAreMaskedAndTyped) {
   auto g = Build("pii", "{}");
-  GuardrailResult r = CheckOutput(
-      *g, "Mail john.doe@example.com or call +44 20 7946 0958, card "
-          "4111-1111-1111-1111.");
+  GuardrailResult r =
+      CheckOutput(*g,
+                  "Mail john.doe@example.com or call +44 20 7946 0958, card "
+                  "4111-1111-1111-1111.");
   ASSERT_EQ(r.matches.size(), 3u);
   EXPECT_EQ(r.matches[0].label, "EMAIL");
   EXPECT_EQ(r.matches[0].masked, "j***@e***.com");
@@ -101,9 +104,45 @@ TEST(PiiCheck, PartialOutput) {
   GuardrailResult early = CheckOutput(*g, "card 4111 1111 1111 1111", true);
   EXPECT_TRUE(early.passed());
   EXPECT_FALSE(early.final);
-  GuardrailResult settled = CheckOutput(*g, "card 4111 1111 1111 1111, ok", true);
+  GuardrailResult settled =
+      CheckOutput(*g, "card 4111 1111 1111 1111, ok", true);
   EXPECT_FALSE(settled.passed());
   EXPECT_TRUE(settled.final);
+}
+
+TEST(PiiCheck, SharedAcrossThreads) {
+  // Guardrails are built once and shared by all workers.
+  auto list = BuildGuardrailsFromJson(R"([
+    {"id":"pii","type":"pii","action":"redact"},
+    {"id":"inj","type":"prompt_injection"},
+    {"id":"words","type":"contains","params":{"words":["café"]}}])");
+  ASSERT_TRUE(list.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        pii::Redactor redactor;
+        GuardrailInput input =
+            GuardrailInput::Output("Mail user" + std::to_string(t) +
+                                   "@example.com, café, card "
+                                   "4111111111111111 and 10.0.0." +
+                                   std::to_string(i % 250));
+        input.redactor = &redactor;
+        for (const auto& g : *list) {
+          GuardrailResult r = g->Check(input);
+          if (g->id() == "pii" &&
+              (r.passed() || r.redacted.empty() ||
+               r.redacted[0].text !=
+                   "Mail [EMAIL_1], café, card [CREDIT_CARD_1] and [IPV4_1]")) {
+            ++failures;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 }  // namespace

@@ -8,27 +8,26 @@ namespace {
 
 TEST(RegexMatch, Table) {
   const std::string long_text = LongProse(1 << 20) + " ticket TKT-4821";
-  RunTable("regex_match",
-           {
-               {"match passes", R"({"rule":"TKT-\\d+"})", "see TKT-12", true},
-               {"no match fails", R"({"rule":"TKT-\\d+"})", "see TKT-", false},
-               {"not: match fails", R"({"rule":"TKT-\\d+","not":true})",
-                "see TKT-12", false},
-               {"not: no match passes", R"({"rule":"TKT-\\d+","not":true})",
-                "nothing", true},
-               {"empty text, no match", R"({"rule":"a"})", "", false},
-               {"empty text matches empty rule", R"({"rule":"^$"})", "", true},
-               {"unicode", R"({"rule":"日本\\p{Han}"})", "東京は日本語", true},
-               {"unicode class", R"({"rule":"^\\p{Cyrillic}+$"})", "привет",
-                true},
-               {"case sensitive by default", R"({"rule":"hello"})", "HELLO",
-                false},
-               {"case_insensitive", R"({"rule":"hello","case_insensitive":true})",
-                "HELLO", true},
-               {"very long input", R"({"rule":"TKT-\\d{4}"})", long_text, true},
-               {"very long input, not", R"({"rule":"TKT-\\d{4}","not":true})",
-                long_text, false},
-           });
+  RunTable(
+      "regex_match",
+      {
+          {"match passes", R"({"rule":"TKT-\\d+"})", "see TKT-12", true},
+          {"no match fails", R"({"rule":"TKT-\\d+"})", "see TKT-", false},
+          {"not: match fails", R"({"rule":"TKT-\\d+","not":true})",
+           "see TKT-12", false},
+          {"not: no match passes", R"({"rule":"TKT-\\d+","not":true})",
+           "nothing", true},
+          {"empty text, no match", R"({"rule":"a"})", "", false},
+          {"empty text matches empty rule", R"({"rule":"^$"})", "", true},
+          {"unicode", R"({"rule":"日本\\p{Han}"})", "東京は日本語", true},
+          {"unicode class", R"({"rule":"^\\p{Cyrillic}+$"})", "привет", true},
+          {"case sensitive by default", R"({"rule":"hello"})", "HELLO", false},
+          {"case_insensitive", R"({"rule":"hello","case_insensitive":true})",
+           "HELLO", true},
+          {"very long input", R"({"rule":"TKT-\\d{4}"})", long_text, true},
+          {"very long input, not", R"({"rule":"TKT-\\d{4}","not":true})",
+           long_text, false},
+      });
 }
 
 TEST(RegexMatch, BadParams) {

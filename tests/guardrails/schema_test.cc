@@ -53,7 +53,8 @@ TEST(Schema, Keywords) {
       {R"({"items":{"type":"integer"},"minItems":1,"maxItems":3})", "[1,2]",
        true},
       {R"({"items":{"type":"integer"}})", R"([1,"2"])", false},
-      {R"({"prefixItems":[{"type":"string"}],"items":false})", R"(["a"])", true},
+      {R"({"prefixItems":[{"type":"string"}],"items":false})", R"(["a"])",
+       true},
       {R"({"prefixItems":[{"type":"string"}],"items":false})", R"(["a",1])",
        false},
       {R"({"items":[{"type":"string"}],"additionalItems":false})", R"(["a",1])",
@@ -81,7 +82,8 @@ TEST(Schema, Keywords) {
             "children":{"type":"array","items":{"$ref":"#/$defs/node"}}},
             "required":["children"]}},
           "$ref":"#/$defs/node"})",
-       R"({"children":[{"children":[]},{"children":[{"children":[]}]}]})", true},
+       R"({"children":[{"children":[]},{"children":[{"children":[]}]}]})",
+       true},
       {R"({"$defs":{"node":{"type":"object","properties":{
             "children":{"type":"array","items":{"$ref":"#/$defs/node"}}},
             "required":["children"]}},
@@ -118,12 +120,13 @@ TEST(Schema, SelfReferenceTerminates) {
 TEST(Schema, ViolationPaths) {
   SchemaError error;
   auto schema = Schema::Compile(
-      boost::json::parse(R"({"properties":{"a/b":{"items":{"type":"string"}}}})"),
+      boost::json::parse(
+          R"({"properties":{"a/b":{"items":{"type":"string"}}}})"),
       &error);
   ASSERT_NE(schema, nullptr);
   std::vector<SchemaViolation> violations;
-  EXPECT_FALSE(schema->Validate(boost::json::parse(R"({"a/b":["x",2]})"),
-                                &violations));
+  EXPECT_FALSE(
+      schema->Validate(boost::json::parse(R"({"a/b":["x",2]})"), &violations));
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].instance_path, "/a~1b/1");
   EXPECT_EQ(violations[0].message, "expected string, got integer");

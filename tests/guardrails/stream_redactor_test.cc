@@ -1,9 +1,9 @@
 #include "guardrails/pii/stream_redactor.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "guardrails/pii/detector.h"
 #include "guardrails/pii/kind.h"
@@ -87,10 +87,14 @@ TEST(StreamRedactor, RandomSplitsOfRandomTexts) {
       "sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe ", "2001:db8::1 ",
       "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig_nature ", "café ",
       "-----BEGIN EC PRIVATE KEY-----\nABC\n-----END EC PRIVATE KEY-----\n",
-      "12:30 ", "\n"};
-  for (int round = 0; round < 300; ++round) {
+      "12:30 ", "BE68 5390 0754 7034 ABCD ", "\n",
+      // Fragments that glue onto neighbours and probe context rules.
+      "-", ".", ":", "::", "@", "+", "0", "9", "é", "sk-", "eyJ", "x@y",
+      "(415) 555-2671", "-----BEGIN RSA PRIVATE KEY-----\n",
+      "-----END RSA PRIVATE KEY-----"};
+  for (int round = 0; round < 3000; ++round) {
     std::string text;
-    const int n = 1 + static_cast<int>(rng() % 12);
+    const int n = 1 + static_cast<int>(rng() % 14);
     for (int i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
     std::vector<size_t> cuts;
     for (size_t i = 1; i < text.size(); ++i) {

@@ -59,6 +59,33 @@ GuardrailResult CheckMessages(
   return g.Check(input);
 }
 
+GuardrailInput Request(std::string_view model,
+                       std::map<std::string, std::string, std::less<>> metadata,
+                       std::optional<int64_t> max_tokens) {
+  GuardrailInput input;
+  input.model = model;
+  input.metadata = std::move(metadata);
+  input.max_tokens = max_tokens;
+  input.texts.push_back({0, "user", "hello"});
+  return input;
+}
+
+void RunRequestTable(std::string_view type,
+                     const std::vector<RequestRow>& rows) {
+  for (const RequestRow& row : rows) {
+    SCOPED_TRACE(row.name);
+    auto g = Build(type, row.params);
+    ASSERT_NE(g, nullptr);
+    GuardrailResult r = g->Check(row.input);
+    EXPECT_EQ(r.passed(), row.pass) << r.explanation;
+    EXPECT_FALSE(r.explanation.empty());
+    EXPECT_TRUE(r.failed_messages.empty());
+    GuardrailInput output = row.input;
+    output.stage = Stage::kOutput;
+    EXPECT_EQ(g->Check(output).passed(), row.pass);
+  }
+}
+
 void RunTable(std::string_view type, const std::vector<Row>& rows) {
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);

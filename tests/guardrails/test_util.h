@@ -2,13 +2,16 @@
 // conversation, and table rows.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "guardrails/factory.h"
 #include "guardrails/guardrail.h"
@@ -33,6 +36,24 @@ GuardrailResult CheckOutput(const Guardrail& g, std::string_view text,
 GuardrailResult CheckMessages(
     const Guardrail& g,
     const std::vector<std::pair<std::string, std::string>>& messages);
+
+// An input-stage request with one user message and the given facts.
+GuardrailInput Request(std::string_view model,
+                       std::map<std::string, std::string, std::less<>> metadata,
+                       std::optional<int64_t> max_tokens);
+
+// A row of a request-fact check's table.
+struct RequestRow {
+  std::string name;
+  std::string params;
+  GuardrailInput input;
+  bool pass;
+};
+
+// Runs every row on the input stage and again on the output stage (request
+// checks must not care which).
+void RunRequestTable(std::string_view type,
+                     const std::vector<RequestRow>& rows);
 
 // A row of a check's table: params, text, expected verdict.
 struct Row {

@@ -32,7 +32,7 @@ struct FakeHttp {
 };
 
 GuardrailResult RunCheck(const Guardrail& g, FakeHttp& http,
-                    const GuardrailInput& input) {
+                         const GuardrailInput& input) {
   GuardrailResult result;
   bool called = false;
   CheckAsync(g, input, http.Function(), [&](GuardrailResult r) {
@@ -83,17 +83,26 @@ TEST(Webhook, Verdicts) {
   const std::string closed = R"({"url":"http://g.local/x"})";
   const std::vector<Row> rows = {
       {"pass", closed, {"", 200, R"({"verdict":true})"}, true, false},
-      {"fail", closed, {"", 200, R"({"verdict":false,"explanation":"toxic"})"},
-       false, false},
-      {"not", R"({"url":"http://g.local/x","not":true})",
-       {"", 200, R"({"verdict":true})"}, false, false},
+      {"fail",
+       closed,
+       {"", 200, R"({"verdict":false,"explanation":"toxic"})"},
+       false,
+       false},
+      {"not",
+       R"({"url":"http://g.local/x","not":true})",
+       {"", 200, R"({"verdict":true})"},
+       false,
+       false},
       {"timeout, closed", closed, {"timeout", 0, ""}, false, true},
       {"timeout, open", open, {"timeout", 0, ""}, true, true},
       {"HTTP 500, closed", closed, {"", 500, "oops"}, false, true},
       {"HTTP 500, open", open, {"", 500, "oops"}, true, true},
       {"not JSON", closed, {"", 200, "yes"}, false, true},
       {"no verdict", open, {"", 200, R"({"ok":true})"}, true, true},
-      {"verdict not bool", closed, {"", 200, R"({"verdict":"true"})"}, false,
+      {"verdict not bool",
+       closed,
+       {"", 200, R"({"verdict":"true"})"},
+       false,
        true},
   };
   for (const Row& row : rows) {
@@ -101,7 +110,8 @@ TEST(Webhook, Verdicts) {
     auto g = Build("webhook", row.params);
     ASSERT_NE(g, nullptr);
     FakeHttp http{row.reply};
-    GuardrailResult r = RunCheck(*g, http, GuardrailInput::Output("some output"));
+    GuardrailResult r =
+        RunCheck(*g, http, GuardrailInput::Output("some output"));
     EXPECT_EQ(r.passed(), row.pass) << r.explanation;
     EXPECT_EQ(!r.error.empty(), row.error) << r.error;
     EXPECT_EQ(http.calls.size(), 1u);
@@ -161,7 +171,8 @@ TEST(Webhook, BadParams) {
                   "params.headers");
   ExpectLoadError("webhook", R"({"url":"http://x","headers":{"Host":"y"}})",
                   "params.headers.Host");
-  ExpectLoadError("webhook", R"({"url":"http://x","headers":{"X":"a\r\nB: c"}})",
+  ExpectLoadError("webhook",
+                  R"({"url":"http://x","headers":{"X":"a\r\nB: c"}})",
                   "params.headers.X");
   ExpectLoadError("webhook", R"({"url":"http://x","fail_open":"yes"})",
                   "params.fail_open");

@@ -15,6 +15,11 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/mock_upstream/anthropic_dialect.h"
+#include "tests/mock_upstream/azure_dialect.h"
+#include "tests/mock_upstream/bedrock_dialect.h"
+#include "tests/mock_upstream/cohere_dialect.h"
+#include "tests/mock_upstream/gemini_dialect.h"
 #include "tests/mock_upstream/openai_dialect.h"
 #include "tests/mock_upstream/server.h"
 
@@ -91,6 +96,11 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<across::mock::Dialect>> dialects;
   // More specific dialects go first; the first one also shapes the errors
   // for unknown paths.
+  dialects.push_back(across::mock::MakeAzureDialect());
+  dialects.push_back(across::mock::MakeCohereDialect());
+  dialects.push_back(across::mock::MakeGeminiDialect());
+  dialects.push_back(across::mock::MakeAnthropicDialect());
+  dialects.push_back(across::mock::MakeBedrockDialect());
   dialects.push_back(across::mock::MakeOpenAiDialect());
 
   across::mock::Server server(std::move(options), std::move(dialects));

@@ -1,6 +1,6 @@
 // The per-target building blocks on their own: sliding window, breaker,
 // backoff and retry decisions, retry budget, peak-EWMA, concurrency limiter.
-#include <thread>
+#include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
+#include <thread>
 
 #include "gateway/routing/circuit_breaker.h"
 #include "gateway/routing/concurrency_limiter.h"
@@ -42,7 +42,8 @@ TEST(SlidingWindowTest, ForgetsOldBuckets) {
 class BreakerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    breaker_.set_listener([this](BreakerState, BreakerState to) { transitions_.push_back(to); });
+    breaker_.set_listener(
+        [this](BreakerState, BreakerState to) { transitions_.push_back(to); });
   }
   void Fail(Clock::time_point at) {
     auto p = breaker_.Allow(policy_, at);
@@ -96,7 +97,8 @@ TEST_F(BreakerTest, HalfOpenProbeFailureReopens) {
   ASSERT_TRUE(probe.probe);
   breaker_.Record(policy_, probe, AttemptVerdict::kFailure, later);
   EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
-  EXPECT_FALSE(breaker_.Allow(policy_, later + 999ms).allowed);  // a fresh cooldown
+  EXPECT_FALSE(
+      breaker_.Allow(policy_, later + 999ms).allowed);  // a fresh cooldown
   EXPECT_TRUE(breaker_.Allow(policy_, later + 1000ms).probe);
 }
 
@@ -104,23 +106,30 @@ TEST_F(BreakerTest, NeutralProbeFreesTheSlot) {
   for (int i = 0; i < 3; ++i) Fail(t0_);
   const auto later = t0_ + 1500ms;
   auto probe = breaker_.Allow(policy_, later);
-  breaker_.Record(policy_, probe, AttemptVerdict::kNeutral, later);  // e.g. a 429
+  breaker_.Record(policy_, probe, AttemptVerdict::kNeutral,
+                  later);  // e.g. a 429
   EXPECT_EQ(breaker_.state(), BreakerState::kHalfOpen);
   EXPECT_TRUE(breaker_.Allow(policy_, later).probe);
 }
 
 TEST_F(BreakerTest, OpensOnErrorRate) {
-  BreakerPolicy rate{.error_rate = 0.5, .min_requests = 10, .window = 1000ms,
+  BreakerPolicy rate{.error_rate = 0.5,
+                     .min_requests = 10,
+                     .window = 1000ms,
                      .cooldown = 100ms};
   CircuitBreaker b(rate.window);
   for (int i = 0; i < 6; ++i) {
     auto p = b.Allow(rate, t0_);
-    b.Record(rate, p, i % 2 == 0 ? AttemptVerdict::kSuccess : AttemptVerdict::kFailure, t0_);
+    b.Record(rate, p,
+             i % 2 == 0 ? AttemptVerdict::kSuccess : AttemptVerdict::kFailure,
+             t0_);
   }
   EXPECT_EQ(b.state(), BreakerState::kClosed);  // below min_requests
   for (int i = 0; i < 4; ++i) {
     auto p = b.Allow(rate, t0_);
-    b.Record(rate, p, i % 2 == 0 ? AttemptVerdict::kSuccess : AttemptVerdict::kFailure, t0_);
+    b.Record(rate, p,
+             i % 2 == 0 ? AttemptVerdict::kSuccess : AttemptVerdict::kFailure,
+             t0_);
   }
   EXPECT_EQ(b.state(), BreakerState::kOpen);  // 5 of 10 failed
 }
@@ -173,7 +182,8 @@ TEST(RetryPolicyTest, Decisions) {
   EXPECT_TRUE(DecideRetry(p, e503, 0, 10s).retry);
   EXPECT_TRUE(DecideRetry(p, e503, 1, 10s).retry);
   EXPECT_EQ(DecideRetry(p, e503, 2, 10s).reason, "attempts");
-  EXPECT_EQ(DecideRetry(p, Error::InvalidRequest("bad"), 0, 10s).reason, "status");
+  EXPECT_EQ(DecideRetry(p, Error::InvalidRequest("bad"), 0, 10s).reason,
+            "status");
   Error local = Error::FromHttpStatus(429, "limit");
   local.code = std::string(kConcurrencyLimitCode);
   EXPECT_EQ(DecideRetry(p, local, 0, 10s).reason, "local");
@@ -229,10 +239,12 @@ class LimiterTest : public ::testing::Test {
 TEST_F(LimiterTest, RejectsOverflowAndHandsSlotsToWaiters) {
   ConcurrencyLimiter limiter(2, 1);
   std::vector<std::string> events;
-  auto user = [&](std::string name, std::chrono::milliseconds hold) -> asio::awaitable<void> {
+  auto user = [&](std::string name,
+                  std::chrono::milliseconds hold) -> asio::awaitable<void> {
     auto s = co_await limiter.Acquire(Clock::now() + 5s, "t");
     if (!s.ok()) {
-      events.push_back(name + ":" + std::to_string(s.error().http_status) + ":" + s.error().code);
+      events.push_back(name + ":" + std::to_string(s.error().http_status) +
+                       ":" + s.error().code);
       co_return;
     }
     events.push_back(name + ":in");
@@ -245,7 +257,8 @@ TEST_F(LimiterTest, RejectsOverflowAndHandsSlotsToWaiters) {
   asio::co_spawn(io_, user("c", 1ms), asio::detached);  // queued
   asio::co_spawn(io_, user("d", 1ms), asio::detached);  // queue full
   io_.run();
-  EXPECT_EQ(events, (std::vector<std::string>{"a:in", "b:in", "d:429:concurrency_limit", "c:in"}));
+  EXPECT_EQ(events, (std::vector<std::string>{
+                        "a:in", "b:in", "d:429:concurrency_limit", "c:in"}));
   EXPECT_EQ(limiter.inflight(), 0);
   EXPECT_EQ(limiter.queued(), 0);
 }
@@ -259,7 +272,8 @@ TEST_F(LimiterTest, QueueWaitIsBounded) {
         auto first = co_await limiter.Acquire(Clock::now() + 5s, "t");
         EXPECT_TRUE(first.ok());
         const auto start = Clock::now();
-        second = co_await limiter.Acquire(Clock::now() + 50ms, "targets[0] (p/m)");
+        second =
+            co_await limiter.Acquire(Clock::now() + 50ms, "targets[0] (p/m)");
         EXPECT_GE(Clock::now() - start, Clock::duration(45ms));
         limiter.Release();
       },
@@ -269,7 +283,8 @@ TEST_F(LimiterTest, QueueWaitIsBounded) {
   ASSERT_FALSE(second->ok());
   EXPECT_EQ(second->error().http_status, 429);
   EXPECT_EQ(second->error().message,
-            "targets[0] (p/m): concurrency limit reached (max_inflight 1, max_queue 5): timed "
+            "targets[0] (p/m): concurrency limit reached (max_inflight 1, "
+            "max_queue 5): timed "
             "out in the wait queue");
   EXPECT_EQ(limiter.queued(), 0);
   EXPECT_EQ(limiter.inflight(), 0);

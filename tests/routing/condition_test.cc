@@ -2,9 +2,10 @@
 // type coercion and facts built from a real request.
 #include "gateway/routing/condition.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include "across/gateway/v1/gateway.pb.h"
 #include "gateway/routing/override_params.h"
@@ -27,7 +28,8 @@ class ConditionTest : public ::testing::Test {
     "metadata": {"tier": "paid", "region": "eu-west", "score": "42", "tags": ["a", "b"]},
     "params": {"model": "gpt-4o", "temperature": 0.5, "max_tokens": 2000,
                "messages": [{"role": "ROLE_USER", "content": "hi"}], "stream": true}
-  })").as_object();
+  })")
+                            .as_object();
 };
 
 TEST_F(ConditionTest, Equality) {
@@ -70,16 +72,22 @@ TEST_F(ConditionTest, Membership) {
 
 TEST_F(ConditionTest, Regex) {
   EXPECT_TRUE(Match(R"({"params.model": {"$regex": "^gpt-4"}})"));
-  EXPECT_TRUE(Match(R"({"metadata.region": {"$regex": "west"}})"));  // partial match
+  EXPECT_TRUE(
+      Match(R"({"metadata.region": {"$regex": "west"}})"));  // partial match
   EXPECT_FALSE(Match(R"({"params.model": {"$regex": "^claude"}})"));
-  EXPECT_FALSE(Match(R"({"params.max_tokens": {"$regex": "2"}})"));  // not a string
+  EXPECT_FALSE(
+      Match(R"({"params.max_tokens": {"$regex": "2"}})"));  // not a string
 }
 
 TEST_F(ConditionTest, Combinators) {
-  EXPECT_TRUE(Match(R"({"$and": [{"metadata.tier": "paid"}, {"params.model": "gpt-4o"}]})"));
-  EXPECT_FALSE(Match(R"({"$and": [{"metadata.tier": "paid"}, {"params.model": "x"}]})"));
-  EXPECT_TRUE(Match(R"({"$or": [{"metadata.tier": "free"}, {"params.model": "gpt-4o"}]})"));
-  EXPECT_FALSE(Match(R"({"$or": [{"metadata.tier": "free"}, {"params.model": "x"}]})"));
+  EXPECT_TRUE(Match(
+      R"({"$and": [{"metadata.tier": "paid"}, {"params.model": "gpt-4o"}]})"));
+  EXPECT_FALSE(
+      Match(R"({"$and": [{"metadata.tier": "paid"}, {"params.model": "x"}]})"));
+  EXPECT_TRUE(Match(
+      R"({"$or": [{"metadata.tier": "free"}, {"params.model": "gpt-4o"}]})"));
+  EXPECT_FALSE(
+      Match(R"({"$or": [{"metadata.tier": "free"}, {"params.model": "x"}]})"));
   EXPECT_TRUE(Match(
       R"({"$or": [{"$and": [{"metadata.tier": "paid"}, {"params.max_tokens": {"$gt": 1}}]},
                   {"metadata.tier": "free"}]})"));
@@ -104,19 +112,23 @@ TEST_F(ConditionTest, CompileErrorsNameThePath) {
     auto c = Condition::Compile(json::parse(q), "conditions[0].query");
     return c.ok() ? std::string("<ok>") : c.error().message;
   };
-  EXPECT_EQ(err(R"({"a": {"$in": "x"}})"), "conditions[0].query.a.$in: must be an array");
+  EXPECT_EQ(err(R"({"a": {"$in": "x"}})"),
+            "conditions[0].query.a.$in: must be an array");
   EXPECT_EQ(err(R"({"$or": []})"),
             "conditions[0].query.$or: must be a non-empty array of queries");
-  EXPECT_EQ(err(R"({"$or": [{"a": 1}, 3]})"), "conditions[0].query.$or[1]: must be an object");
+  EXPECT_EQ(err(R"({"$or": [{"a": 1}, 3]})"),
+            "conditions[0].query.$or[1]: must be an object");
   EXPECT_EQ(err(R"({"$not": {"a": 1}})"),
-            "conditions[0].query.$not: unknown operator \"$not\" at this level (expected $and, "
+            "conditions[0].query.$not: unknown operator \"$not\" at this level "
+            "(expected $and, "
             "$or or a field path)");
   EXPECT_EQ(err(R"({"a": {"$gt": true}})"),
             "conditions[0].query.a.$gt: must be a number or a string");
   EXPECT_EQ(err(R"({"a": {"$eq": 1, "b": 2}})"),
             "conditions[0].query.a: mixes operators and plain keys");
   EXPECT_EQ(err(R"({})"), "conditions[0].query: must not be empty");
-  EXPECT_EQ(err(R"({"a..b": 1})"), "conditions[0].query.a..b: empty segment in field path");
+  EXPECT_EQ(err(R"({"a..b": 1})"),
+            "conditions[0].query.a..b: empty segment in field path");
 }
 
 TEST(RequestFactsTest, BuildsParamsAndMergesMetadata) {
@@ -144,7 +156,10 @@ TEST(OverrideParamsTest, ReplacesKnownFieldsAndKeepsTheRestAsExtra) {
   google::protobuf::Struct params;
   (*params.mutable_fields())["temperature"].set_number_value(0.1);
   (*params.mutable_fields())["max_tokens"].set_number_value(50);
-  (*params.mutable_fields())["stop"].mutable_list_value()->add_values()->set_string_value("z");
+  (*params.mutable_fields())["stop"]
+      .mutable_list_value()
+      ->add_values()
+      ->set_string_value("z");
   (*params.mutable_fields())["top_k"].set_number_value(5);
   ASSERT_TRUE(ApplyOverrideParams(params, request).ok());
   EXPECT_DOUBLE_EQ(request.temperature(), 0.1);

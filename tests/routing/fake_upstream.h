@@ -3,14 +3,6 @@
 // their time. No network.
 #pragma once
 
-#include <chrono>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,6 +10,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "gateway/routing/routing.h"
 
@@ -49,33 +48,38 @@ class FakeUpstream {
   void Script(const std::string& provider, std::vector<Step> steps,
               Step otherwise = {}) {
     std::lock_guard lock(mu_);
-    scripts_[provider] = {std::deque<Step>(steps.begin(), steps.end()), otherwise};
+    scripts_[provider] = {std::deque<Step>(steps.begin(), steps.end()),
+                          otherwise};
   }
 
   asio::awaitable<Status> Attempt(const Target& t, AttemptInfo& a) {
     Step step = Next(t.provider);
     {
       std::lock_guard lock(mu_);
-      calls_.push_back({t.provider, t.path, std::string(a.upstream_model()), a.retry(),
-                        Clock::now()});
+      calls_.push_back({t.provider, t.path, std::string(a.upstream_model()),
+                        a.retry(), Clock::now()});
     }
     asio::steady_timer timer(co_await asio::this_coro::executor);
     if (step.delay.count() > 0) {
       timer.expires_after(step.delay);
-      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      auto [ec] =
+          co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec) co_return Error::FromHttpStatus(499, t.provider + ": cancelled");
     }
     for (int i = 0; i < step.chunks; ++i) {
       if (i > 0 && step.chunk_gap.count() > 0) {
         timer.expires_after(step.chunk_gap);
-        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (ec) co_return Error::FromHttpStatus(499, t.provider + ": cancelled");
+        auto [ec] =
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec)
+          co_return Error::FromHttpStatus(499, t.provider + ": cancelled");
       }
       a.OnChunk();
     }
     if (step.status == 200) co_return Ok{};
-    Error e = Error::FromHttpStatus(step.status, t.provider + ": upstream said " +
-                                                     std::to_string(step.status));
+    Error e =
+        Error::FromHttpStatus(step.status, t.provider + ": upstream said " +
+                                               std::to_string(step.status));
     e.retry_after = step.retry_after;
     co_return e;
   }
@@ -129,8 +133,8 @@ T RunSync(asio::awaitable<T> op) {
   return std::move(*out);
 }
 
-inline std::shared_ptr<const Route> MustCompile(const std::string& yaml,
-                                                const CompileOptions& options = {}) {
+inline std::shared_ptr<const Route> MustCompile(
+    const std::string& yaml, const CompileOptions& options = {}) {
   auto config = ParseRouteConfig(yaml, "test.yaml");
   if (!config.ok()) throw std::runtime_error(config.error().message);
   auto route = CompileRoute(*config, options);

@@ -2,12 +2,11 @@
 // directly, through a one-target route, and through a 3-target fallback
 // route whose first target answers. Prints ns per request.
 //   bazel run -c opt //tests/routing:routing_overhead
-#include <chrono>
-#include <cstdio>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdio>
 
 #include "gateway/routing/routing.h"
 
@@ -18,7 +17,8 @@ namespace asio = boost::asio;
 
 asio::awaitable<Status> NoOp(const Target&, AttemptInfo&) { co_return Ok{}; }
 
-std::shared_ptr<const Route> Compile(const char* yaml, const CompileOptions& options) {
+std::shared_ptr<const Route> Compile(const char* yaml,
+                                     const CompileOptions& options) {
   auto config = ParseRouteConfig(yaml, "bench");
   auto route = CompileRoute(*config, options);
   if (!route.ok()) {
@@ -39,7 +39,8 @@ double NsPerOp(int n, Body body) {
       },
       asio::detached);
   io.run();
-  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
+  return std::chrono::duration<double, std::nano>(
+             std::chrono::steady_clock::now() - start)
              .count() /
          n;
 }
@@ -77,14 +78,16 @@ int main() {
     const double three = NsPerOp(kN, [&]() -> asio::awaitable<void> {
       RequestContext ctx;
       RouteOutcome outcome;
-      (void)co_await ExecuteRoute(*fallback, ctx, {.outcome = &outcome}, attempt);
+      (void)co_await ExecuteRoute(*fallback, ctx, {.outcome = &outcome},
+                                  attempt);
     });
     if (round == 1) {
       std::printf("direct attempt:              %7.0f ns/request\n", direct);
-      std::printf("single-target route:         %7.0f ns/request (+%.0f)\n", one, one - direct);
-      std::printf("3-target fallback (+retry,   %7.0f ns/request (+%.0f)\n", three,
-                  three - direct);
-      std::printf("  breaker, metrics)\n");
+      std::printf("single-target route:         %7.0f ns/request (+%.0f)\n",
+                  one, one - direct);
+      std::printf("3-target fallback route:     %7.0f ns/request (+%.0f)\n",
+                  three, three - direct);
+      std::printf("  (fallback route: retry, breaker and metrics on)\n");
     }
   }
 }

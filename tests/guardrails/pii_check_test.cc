@@ -123,11 +123,12 @@ TEST(PiiCheck, SharedAcrossThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 200; ++i) {
         pii::Redactor redactor;
-        GuardrailInput input =
-            GuardrailInput::Output("Mail user" + std::to_string(t) +
-                                   "@example.com, café, card "
-                                   "4111111111111111 and 10.0.0." +
-                                   std::to_string(i % 250));
+        // The input holds views: the text must outlive the checks.
+        const std::string text = "Mail user" + std::to_string(t) +
+                                 "@example.com, café, card 4111111111111111 "
+                                 "and 10.0.0." +
+                                 std::to_string(i % 250);
+        GuardrailInput input = GuardrailInput::Output(text);
         input.redactor = &redactor;
         for (const auto& g : *list) {
           GuardrailResult r = g->Check(input);

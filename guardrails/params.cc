@@ -1,5 +1,7 @@
 #include "guardrails/params.h"
 
+#include <cmath>
+
 namespace across::guardrails {
 
 ParamReader::ParamReader(std::string guardrail_id,
@@ -62,9 +64,9 @@ std::optional<int64_t> ParamReader::Int(std::string_view name, int64_t min,
     n = v->get_uint64() > static_cast<uint64_t>(INT64_MAX)
             ? INT64_MAX
             : static_cast<int64_t>(v->get_uint64());
-  } else if (v->is_double() &&
-             v->get_double() ==
-                 static_cast<double>(static_cast<int64_t>(v->get_double()))) {
+  } else if (v->is_double() && std::floor(v->get_double()) == v->get_double() &&
+             std::fabs(v->get_double()) < 9e18) {
+    // 100.0 is an integer too; the bound keeps the cast defined.
     n = static_cast<int64_t>(v->get_double());
   } else {
     Fail(name, "must be an integer");

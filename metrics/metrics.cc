@@ -62,44 +62,58 @@ void Metrics::RequestStarted(std::string_view front_end) {
   inflight_->Add({{"front_end", std::string(front_end)}}).Increment();
 }
 
-void Metrics::RequestFinished(const RequestRecord& r) {
+Metrics::RequestSeries& Metrics::Series(const RequestRecord& r) {
+  std::string key;
+  key.reserve(64);
+  for (std::string_view part : {r.front_end, r.operation, r.provider, r.model}) {
+    key.append(part);
+    key.push_back('\x1f');
+  }
+  key.append(std::to_string(r.status));
+  std::lock_guard<std::mutex> lock(series_mu_);
+  auto& slot = series_[key];
+  if (slot) return *slot;
   const std::string front_end(r.front_end);
   const std::string operation(r.operation);
   const std::string provider(r.provider);
   const std::string model(r.model.empty() ? "unknown" : r.model);
-  inflight_->Add({{"front_end", front_end}}).Decrement();
-  requests_
-      ->Add({{"front_end", front_end},
-             {"operation", operation},
-             {"provider", provider},
-             {"model", model},
-             {"status", std::to_string(r.status)}})
-      .Increment();
-  duration_
-      ->Add({{"front_end", front_end}, {"operation", operation}}, LatencyBuckets())
-      .Observe(r.duration_seconds);
-  double overhead = r.duration_seconds - r.upstream_seconds;
-  overhead_->Add({{"front_end", front_end}}, OverheadBuckets())
-      .Observe(overhead > 0 ? overhead : 0);
-  if (provider.empty()) return;
-  if (r.upstream_seconds > 0) {
-    upstream_duration_->Add({{"provider", provider}}, LatencyBuckets())
-        .Observe(r.upstream_seconds);
-  }
-  if (r.ttft_seconds >= 0) {
-    ttft_->Add({{"provider", provider}, {"model", model}}, LatencyBuckets())
-        .Observe(r.ttft_seconds);
-  }
-  auto add_tokens = [&](const char* kind, long n) {
-    if (n > 0) {
-      tokens_->Add({{"provider", provider}, {"model", model}, {"kind", kind}})
-          .Increment(static_cast<double>(n));
+  slot = std::make_unique<RequestSeries>(RequestSeries{
+      &requests_->Add({{"front_end", front_end},
+                       {"operation", operation},
+                       {"provider", provider},
+                       {"model", model},
+                       {"status", std::to_string(r.status)}}),
+      &duration_->Add({{"front_end", front_end}, {"operation", operation}},
+                      LatencyBuckets()),
+      &overhead_->Add({{"front_end", front_end}}, OverheadBuckets()),
+      &inflight_->Add({{"front_end", front_end}})});
+  if (!provider.empty()) {
+    slot->upstream = &upstream_duration_->Add({{"provider", provider}}, LatencyBuckets());
+    slot->ttft = &ttft_->Add({{"provider", provider}, {"model", model}}, LatencyBuckets());
+    const char* kinds[4] = {"prompt", "completion", "cached", "reasoning"};
+    for (int i = 0; i < 4; ++i) {
+      slot->tokens[i] =
+          &tokens_->Add({{"provider", provider}, {"model", model}, {"kind", kinds[i]}});
     }
-  };
-  add_tokens("prompt", r.prompt_tokens);
-  add_tokens("completion", r.completion_tokens);
-  add_tokens("cached", r.cached_tokens);
-  add_tokens("reasoning", r.reasoning_tokens);
+  }
+  return *slot;
+}
+
+void Metrics::RequestFinished(const RequestRecord& r) {
+  RequestSeries& s = Series(r);
+  s.inflight->Decrement();
+  s.requests->Increment();
+  s.duration->Observe(r.duration_seconds);
+  double overhead = r.duration_seconds - r.upstream_seconds;
+  s.overhead->Observe(overhead > 0 ? overhead : 0);
+  if (s.upstream == nullptr) return;
+  if (r.upstream_seconds > 0) s.upstream->Observe(r.upstream_seconds);
+  if (r.ttft_seconds >= 0) s.ttft->Observe(r.ttft_seconds);
+  const long counts[4] = {r.prompt_tokens, r.completion_tokens, r.cached_tokens,
+                          r.reasoning_tokens};
+  for (int i = 0; i < 4; ++i) {
+    if (counts[i] > 0) s.tokens[i]->Increment(static_cast<double>(counts[i]));
+  }
 }
 
 std::string Metrics::Serialize() const {

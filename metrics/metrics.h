@@ -4,8 +4,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -47,6 +49,22 @@ class Metrics {
   std::string Serialize() const;
 
  private:
+  // The metric children one label combination touches, looked up once:
+  // prometheus-cpp's Family::Add hashes a label map under a lock per call.
+  struct RequestSeries {
+    prometheus::Counter* requests;
+    prometheus::Histogram* duration;
+    prometheus::Histogram* overhead;
+    prometheus::Gauge* inflight;
+    prometheus::Histogram* upstream = nullptr;
+    prometheus::Histogram* ttft = nullptr;
+    prometheus::Counter* tokens[4] = {};  // prompt, completion, cached, reasoning
+  };
+  RequestSeries& Series(const RequestRecord& record);
+
+  std::mutex series_mu_;
+  std::unordered_map<std::string, std::unique_ptr<RequestSeries>> series_;
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* duration_;

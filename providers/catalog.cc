@@ -174,8 +174,8 @@ Result<std::unique_ptr<Provider>> MakeProvider(
                      ".amazonaws.com");
     }
     auto credentials = BedrockProvider::CredentialsFromEnv(c);
-    return std::unique_ptr<Provider>(
-        std::make_unique<BedrockProvider>(std::move(c), std::move(credentials)));
+    return std::unique_ptr<Provider>(std::make_unique<BedrockProvider>(
+        std::move(c), std::move(credentials)));
   }
   return Error::InvalidRequest(
       "provider \"" + cfg.id() + "\": unknown provider type \"" +

@@ -41,8 +41,8 @@ struct ProviderOperations {
   bool embed = false;
 };
 
-// What adapter `type` supports (docs, `--list-providers`, routing); all
-// false for an unknown type.
+// What adapter `type` supports (docs/configuration.md lists it per type);
+// all false for an unknown type.
 ProviderOperations SupportedOperations(std::string_view type);
 
 // Builds the adapter for `cfg.type` ("openai" → OpenAiProvider, "echo" →

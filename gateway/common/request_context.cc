@@ -2,39 +2,38 @@
 
 #include <random>
 
-#include <boost/algorithm/string/predicate.hpp>
+#include "gateway/common/ascii.h"
 
 namespace across {
 
 // Portkey's x-portkey-* headers are accepted as aliases so that a Portkey
 // user switches by changing the base URL only; ours win when both are sent.
 void RoutingHeaders::Accept(std::string_view name, std::string_view value) {
-  using boost::algorithm::iequals;
   if (name.size() < 13 || (name[0] != 'x' && name[0] != 'X' && name[0] != 'a' &&
                            name[0] != 'A')) {
     return;  // shorter than any name below: skip the comparisons
   }
-  if (iequals(name, kProviderHeader)) {
+  if (EqualsIgnoreCase(name, kProviderHeader)) {
     provider = std::string(value);
-  } else if (iequals(name, kConfigHeader)) {
+  } else if (EqualsIgnoreCase(name, kConfigHeader)) {
     config = std::string(value);
     portkey_config = false;
-  } else if (iequals(name, kTraceIdHeader)) {
+  } else if (EqualsIgnoreCase(name, kTraceIdHeader)) {
     trace_id = std::string(value);
-  } else if (iequals(name, kMetadataHeader)) {
+  } else if (EqualsIgnoreCase(name, kMetadataHeader)) {
     metadata = std::string(value);
-  } else if (iequals(name, "authorization")) {
+  } else if (EqualsIgnoreCase(name, "authorization")) {
     authorization = std::string(value);
-  } else if (iequals(name, "x-portkey-provider")) {
+  } else if (EqualsIgnoreCase(name, "x-portkey-provider")) {
     if (provider.empty()) provider = std::string(value);
-  } else if (iequals(name, "x-portkey-config")) {
+  } else if (EqualsIgnoreCase(name, "x-portkey-config")) {
     if (config.empty()) {
       config = std::string(value);
       portkey_config = true;
     }
-  } else if (iequals(name, "x-portkey-trace-id")) {
+  } else if (EqualsIgnoreCase(name, "x-portkey-trace-id")) {
     if (trace_id.empty()) trace_id = std::string(value);
-  } else if (iequals(name, "x-portkey-metadata")) {
+  } else if (EqualsIgnoreCase(name, "x-portkey-metadata")) {
     if (metadata.empty()) metadata = std::string(value);
   }
 }

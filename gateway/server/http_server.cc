@@ -115,6 +115,7 @@ class HttpServer::Impl {
     auto it = sessions.insert(sessions.end(), &session);
     HttpClient& http = workers_.at(worker).http();
     beast::flat_buffer buffer;
+    buffer.reserve(8 * 1024);  // read typical requests in one go
     for (;;) {
       session.idle = true;
       http::request_parser<http::string_body> parser;

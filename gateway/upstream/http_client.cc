@@ -46,6 +46,11 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using Request = http::request<http::string_body>;
 
 struct Connection {
+  // Room for a whole typical response per read: Beast sizes each read by the
+  // buffer's free capacity (512 bytes by default), and a streamed answer
+  // would otherwise take dozens of reads.
+  Connection() { buffer.reserve(16 * 1024); }
+
   std::optional<beast::tcp_stream> plain;
   std::optional<TlsStream> tls;
   // Kept with the connection so its allocation is reused across requests.

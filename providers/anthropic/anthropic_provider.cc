@@ -181,8 +181,9 @@ Result<UpstreamRequest> AnthropicProvider::BuildRequest(
   if (!auth_configured) {
     std::string_view key = SecretInUse(call, api_key_);
     if (!key.empty()) {
-      req.headers.emplace_back(
-          auth_header, bearer ? "Bearer " + std::string(key) : std::string(key));
+      req.headers.emplace_back(auth_header, bearer
+                                                ? "Bearer " + std::string(key)
+                                                : std::string(key));
     }
   }
   if (!version_configured) {

@@ -33,8 +33,7 @@ class StreamTranslator {
  public:
   // `model` is used until message_start names the upstream's; `created`
   // stamps every chunk (the API sends no timestamp).
-  StreamTranslator(std::string provider_id, std::string model,
-                   int64_t created);
+  StreamTranslator(std::string provider_id, std::string model, int64_t created);
 
   // Translates one SSE event (`event` is the SSE event name, possibly
   // empty: the JSON "type" decides then), appending chunks for the client to

@@ -437,8 +437,8 @@ v1::FinishReason MapStopReason(std::string_view s) {
 }
 
 void FillUsage(const UsageCounts& c, v1::Usage* out) {
-  const int64_t prompt = static_cast<int64_t>(c.input) + c.cache_read +
-                         c.cache_creation;
+  const int64_t prompt =
+      static_cast<int64_t>(c.input) + c.cache_read + c.cache_creation;
   const int64_t total = prompt + c.output;
   constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
   out->set_prompt_tokens(static_cast<int32_t>(std::min(prompt, kMax)));

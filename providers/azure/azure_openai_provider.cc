@@ -7,8 +7,7 @@ namespace {
 
 bool Unreserved(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 // RFC 3986 percent-encoding of everything but unreserved characters, so a
@@ -75,10 +74,10 @@ namespace {
 AzureOpenAiProvider::AzureOpenAiProvider(
     ::across::config::v1::ProviderConfig config, std::string api_key)
     : openai_(WithAzureDefaults(config), std::move(api_key),
-              OpenAiEndpoints{[config](std::string_view operation,
-                                       std::string_view model) {
-                return AzureOpenAiPath(config, operation, model);
-              }}) {
+              OpenAiEndpoints{
+                  [config](std::string_view operation, std::string_view model) {
+                    return AzureOpenAiPath(config, operation, model);
+                  }}) {
   info_.id = config.id();
   info_.type = "azure-openai";
 }

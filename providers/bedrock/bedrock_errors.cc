@@ -88,9 +88,9 @@ Error ParseBedrockError(int http_status, std::string_view body,
   const int status = http_status == 424 ? 502 : http_status;
   std::string message = MessageOf(body);
   if (message.empty()) {
-    message = name.empty() ? "upstream returned HTTP " +
-                                 std::to_string(http_status)
-                           : name;
+    message = name.empty()
+                  ? "upstream returned HTTP " + std::to_string(http_status)
+                  : name;
   }
   Error e = Error::FromHttpStatus(status, std::move(message));
   e.code = std::move(name);

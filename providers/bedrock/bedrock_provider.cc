@@ -75,16 +75,17 @@ class StreamState {
   asio::awaitable<bool> OnBody(std::string_view bytes) {
     received_bytes_ = true;
     if (failure_) co_return false;
-    const bool ok = decoder_.Feed(bytes, [this](bedrock::EventStreamMessage& m) {
-      if (auto err = translator_.OnMessage(m, ready_)) {
-        failure_ = std::move(*err);
-        return false;
-      }
-      return true;
-    });
+    const bool ok =
+        decoder_.Feed(bytes, [this](bedrock::EventStreamMessage& m) {
+          if (auto err = translator_.OnMessage(m, ready_)) {
+            failure_ = std::move(*err);
+            return false;
+          }
+          return true;
+        });
     if (!ok && !failure_) {
-      failure_ = Error::Unavailable("malformed event stream: " +
-                                    decoder_.error());
+      failure_ =
+          Error::Unavailable("malformed event stream: " + decoder_.error());
     }
     for (auto& chunk : ready_) {
       if (!ctx_.first_token && CarriesOutput(chunk)) {
@@ -182,7 +183,8 @@ Result<UpstreamRequest> BedrockProvider::BuildRequest(const UpstreamCall& call,
   if (config_.region().empty()) {
     return Error::Internal(info_.id + ": region is not configured");
   }
-  if (model.empty()) return Error::InvalidRequest(info_.id + ": no model", "model");
+  if (model.empty())
+    return Error::InvalidRequest(info_.id + ": no model", "model");
   // Model ids carry ':' ("...-v1:0") and ARNs '/' too: one encoded segment.
   std::string path = "/model/";
   path += bedrock::EncodePathSegment(model);
@@ -213,8 +215,8 @@ Result<UpstreamRequest> BedrockProvider::BuildRequest(const UpstreamCall& call,
   const std::string_view target = req.url.target;
   const size_t q = target.find('?');
   sig.path = target.substr(0, q);
-  sig.query = q == std::string_view::npos ? std::string_view()
-                                          : target.substr(q + 1);
+  sig.query =
+      q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   sig.headers.emplace_back("host", host);
   sig.headers.emplace_back("x-amz-date", amz_date);
   if (!credentials_.session_token.empty()) {
@@ -259,8 +261,8 @@ asio::awaitable<Result<v1::ChatResponse>> BedrockProvider::Chat(
                              : kDefaultMaxTokens;
   auto body = bedrock::BuildConverseBody(request, max_tokens);
   if (!body.ok()) co_return Named(std::move(body.error()));
-  auto req = BuildRequest(call, model, "converse", std::move(body.value()),
-                          false);
+  auto req =
+      BuildRequest(call, model, "converse", std::move(body.value()), false);
   if (!req.ok()) co_return Named(std::move(req.error()));
   auto res = co_await call.ctx.http->Send(std::move(req.value()));
   if (!res.ok()) co_return Named(std::move(res.error()));
@@ -381,11 +383,11 @@ asio::awaitable<Result<v1::EmbedResponse>> BedrockProvider::EmbedCohere(
   if (resp.data_size() != request.input_size()) {
     co_return Named(Error::Unavailable(
         "Cohere returned " + std::to_string(resp.data_size()) +
-        " embeddings for " + std::to_string(request.input_size()) +
-        " inputs"));
+        " embeddings for " + std::to_string(request.input_size()) + " inputs"));
   }
   // Bedrock reports InvokeModel token counts in a response header.
-  const std::string_view count = res->Header("x-amzn-bedrock-input-token-count");
+  const std::string_view count =
+      res->Header("x-amzn-bedrock-input-token-count");
   const int tokens = count.empty() ? 0 : std::atoi(std::string(count).c_str());
   resp.set_model(model);
   resp.set_provider(info_.id);

@@ -47,7 +47,8 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
 // {"image":{"format":"png","source":{"bytes":"<base64>"}}} from a data URL.
 // Converse takes image bytes only, so remote URLs are refused rather than
 // fetched by the gateway.
-Result<json::object> ImageBlock(std::string_view url, const std::string& param) {
+Result<json::object> ImageBlock(std::string_view url,
+                                const std::string& param) {
   if (!StartsWithNoCase(url, "data:")) {
     return Error::InvalidRequest(
         "image URLs are not supported; send a data URL", param);
@@ -60,8 +61,9 @@ Result<json::object> ImageBlock(std::string_view url, const std::string& param) 
   std::string_view data = url.substr(comma + 1);
   const size_t semi = meta.find(';');
   std::string_view mime = meta.substr(0, semi);
-  const bool base64 = semi != std::string_view::npos &&
-                      meta.substr(semi).find(";base64") != std::string_view::npos;
+  const bool base64 =
+      semi != std::string_view::npos &&
+      meta.substr(semi).find(";base64") != std::string_view::npos;
   if (!base64) {
     return Error::InvalidRequest("image data URLs must be base64-encoded",
                                  param);
@@ -137,12 +139,14 @@ MaybeError ToolUseBlocks(const v1::Message& m, int i, json::array& out) {
       if (!parsed || !parsed->is_object()) {
         return Error::InvalidRequest(
             "tool call arguments must be a JSON object",
-            Path(i, ".tool_calls[" + std::to_string(j) + "].function.arguments"));
+            Path(i,
+                 ".tool_calls[" + std::to_string(j) + "].function.arguments"));
       }
       input = std::move(*parsed);
     }
     json::object tool_use;
-    tool_use["toolUseId"] = json::string_view(call.id().data(), call.id().size());
+    tool_use["toolUseId"] =
+        json::string_view(call.id().data(), call.id().size());
     tool_use["name"] = json::string_view(call.function().name().data(),
                                          call.function().name().size());
     tool_use["input"] = std::move(input);
@@ -339,7 +343,8 @@ Result<std::string> BuildConverseBody(const v1::ChatRequest& request,
         AddTurn(messages, "user", std::move(blocks));
         break;
       default:
-        err = Error::InvalidRequest("unsupported message role", Path(i, ".role"));
+        err =
+            Error::InvalidRequest("unsupported message role", Path(i, ".role"));
         break;
     }
     if (err) return std::move(*err);

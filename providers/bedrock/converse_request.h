@@ -3,7 +3,8 @@
 // in the path, not the body). Pure: no I/O, so tests can assert the body
 // field by field.
 //
-// Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+// Reference:
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
 //
 // Mapping:
 //   system / developer messages → "system": [{"text"}] (hoisted, in order)

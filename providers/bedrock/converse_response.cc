@@ -18,7 +18,8 @@ v1::FinishReason FinishReasonFromStopReason(std::string_view r) {
 v1::Usage ParseUsage(const json::object& usage) {
   const int64_t input = IntField(usage, "inputTokens").value_or(0);
   const int64_t output = IntField(usage, "outputTokens").value_or(0);
-  const int64_t cache_read = IntField(usage, "cacheReadInputTokens").value_or(0);
+  const int64_t cache_read =
+      IntField(usage, "cacheReadInputTokens").value_or(0);
   const int64_t cache_write =
       IntField(usage, "cacheWriteInputTokens").value_or(0);
   v1::Usage u;
@@ -62,7 +63,8 @@ Result<v1::ChatResponse> ParseConverseResponse(std::string_view body) {
       call->set_index(msg->tool_calls_size() - 1);
       call->set_id(std::string(StringField(*use, "toolUseId")));
       call->set_type("function");
-      call->mutable_function()->set_name(std::string(StringField(*use, "name")));
+      call->mutable_function()->set_name(
+          std::string(StringField(*use, "name")));
       const json::value* input = use->if_contains("input");
       call->mutable_function()->set_arguments(
           input != nullptr ? Serialize(*input) : "{}");

@@ -1,8 +1,10 @@
 // The JSON of a Converse response → ChatResponse, plus the stop-reason and
 // usage mappings shared with the stream translator. Pure.
 //
-// Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
-// and https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html
+// Reference:
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
+// and
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html
 #pragma once
 
 #include <string_view>

@@ -75,7 +75,8 @@ std::optional<Error> ConverseStreamTranslator::OnMessage(
       call->set_index(ToolIndex(IntField(ev, "contentBlockIndex").value_or(0)));
       call->set_id(std::string(StringField(*use, "toolUseId")));
       call->set_type("function");
-      call->mutable_function()->set_name(std::string(StringField(*use, "name")));
+      call->mutable_function()->set_name(
+          std::string(StringField(*use, "name")));
     }
   } else if (type == "contentBlockDelta") {
     const json::object* delta = ObjectField(ev, "delta");

@@ -1,8 +1,10 @@
 // ConverseStream events (decoded event-stream messages) → ChatChunks.
 // Pure: the provider feeds it messages from the EventStreamDecoder.
 //
-// Reference: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
-// and https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamOutput.html
+// Reference:
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html
+// and
+// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamOutput.html
 //
 //   messageStart                       → delta {role: assistant}
 //   contentBlockStart {toolUse}        → tool call delta: index, id, name

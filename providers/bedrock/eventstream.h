@@ -11,7 +11,8 @@
 // (type 7) are kept, every other type is skipped by its size.
 //
 // Reference: https://docs.aws.amazon.com/transcribe/latest/dg/event-stream.html
-// and https://docs.aws.amazon.com/AmazonS3/latest/API/RESTSelectObjectAppendix.html
+// and
+// https://docs.aws.amazon.com/AmazonS3/latest/API/RESTSelectObjectAppendix.html
 #pragma once
 
 #include <cstdint>

@@ -64,14 +64,15 @@ json::value ToJson(const google::protobuf::Value& v) {
   switch (v.kind_case()) {
     case K::kNumberValue: {
       const double d = v.number_value();
-      if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= kMaxExactInt) {
+      if (std::isfinite(d) && std::trunc(d) == d &&
+          std::fabs(d) <= kMaxExactInt) {
         return json::value(static_cast<int64_t>(d));
       }
       return std::isfinite(d) ? json::value(d) : json::value(nullptr);
     }
     case K::kStringValue:
-      return json::value(json::string_view(v.string_value().data(),
-                                           v.string_value().size()));
+      return json::value(
+          json::string_view(v.string_value().data(), v.string_value().size()));
     case K::kBoolValue:
       return json::value(v.bool_value());
     case K::kStructValue:
@@ -201,23 +202,27 @@ std::optional<json::value> ParseJson(std::string_view text) {
 }
 
 const json::object* ObjectField(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(json::string_view(key.data(), key.size()));
+  const json::value* v =
+      o.if_contains(json::string_view(key.data(), key.size()));
   return v != nullptr ? v->if_object() : nullptr;
 }
 
 const json::array* ArrayField(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(json::string_view(key.data(), key.size()));
+  const json::value* v =
+      o.if_contains(json::string_view(key.data(), key.size()));
   return v != nullptr ? v->if_array() : nullptr;
 }
 
 std::string_view StringField(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(json::string_view(key.data(), key.size()));
+  const json::value* v =
+      o.if_contains(json::string_view(key.data(), key.size()));
   return v != nullptr && v->is_string() ? Sv(v->get_string())
                                         : std::string_view();
 }
 
 std::optional<int64_t> IntField(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(json::string_view(key.data(), key.size()));
+  const json::value* v =
+      o.if_contains(json::string_view(key.data(), key.size()));
   if (v == nullptr) return std::nullopt;
   if (v->is_int64()) return v->get_int64();
   if (v->is_uint64()) return static_cast<int64_t>(v->get_uint64());

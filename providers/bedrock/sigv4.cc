@@ -24,8 +24,7 @@ std::string Hex(const unsigned char* p, size_t n) {
 
 bool Unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 int HexValue(char c) {
@@ -263,9 +262,8 @@ std::string SigningKey(std::string_view secret, std::string_view date,
 }
 
 std::string Signature(const SigV4Input& in, const AwsCredentials& creds) {
-  const std::string key = SigningKey(creds.secret_access_key,
-                                     DateOf(in.amz_date), in.region,
-                                     in.service);
+  const std::string key = SigningKey(
+      creds.secret_access_key, DateOf(in.amz_date), in.region, in.service);
   const std::string mac = HmacSha256(key, StringToSign(in));
   return Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
 }

@@ -1,7 +1,8 @@
 // AWS Signature Version 4 request signing (header form) with OpenSSL's
 // SHA-256 and HMAC-SHA256.
 //
-// Reference: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+// Reference:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 // Tested against AWS's published SigV4 test suite (example key AKIDEXAMPLE,
 // region us-east-1, service "service", 20150830T123600Z).
 //
@@ -39,8 +40,8 @@ struct SigV4Input {
   std::string_view query;   // without '?'; "" when none
   std::vector<std::pair<std::string, std::string>> headers;
   std::string_view payload;
-  std::string_view region;   // "us-east-1"
-  std::string_view service;  // "bedrock"
+  std::string_view region;    // "us-east-1"
+  std::string_view service;   // "bedrock"
   std::string_view amz_date;  // "20150830T123600Z"
 };
 

@@ -20,7 +20,7 @@ namespace json = boost::json;
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
-// ---- proto Struct → JSON ---------------------------------------------------
+// ---- proto Struct → JSON --------------------------------------------------
 
 json::value ToJson(const Value& v);
 
@@ -57,7 +57,7 @@ json::value ToJson(const Value& v) {
   }
 }
 
-// ---- small readers ---------------------------------------------------------
+// ---- small readers --------------------------------------------------------
 
 std::string_view SV(const json::string& s) { return {s.data(), s.size()}; }
 
@@ -106,7 +106,8 @@ int32_t GetInt(const json::object* o, std::string_view key) {
 int64_t GetIndex(const json::object& o) {
   const json::value* v = Get(o, "index");
   if (v != nullptr && v->is_int64()) return v->get_int64();
-  if (v != nullptr && v->is_uint64()) return static_cast<int64_t>(v->get_uint64());
+  if (v != nullptr && v->is_uint64())
+    return static_cast<int64_t>(v->get_uint64());
   return -1;
 }
 
@@ -130,7 +131,7 @@ Result<json::value> ParseJson(std::string_view body, std::string_view what) {
   return v;
 }
 
-// ---- request pieces ----------------------------------------------------------
+// ---- request pieces -------------------------------------------------------
 
 std::string JoinedText(const v1::Message& m) {
   if (m.parts_size() == 0) return m.content();
@@ -271,7 +272,7 @@ void ParseUsage(const json::object& u, v1::Usage* out) {
 
 }  // namespace
 
-// ---- Chat --------------------------------------------------------------------
+// ---- Chat -----------------------------------------------------------------
 
 Result<std::string> BuildChatRequestBody(const v1::ChatRequest& r,
                                          std::string_view model, bool stream) {
@@ -337,7 +338,8 @@ Result<std::string> BuildChatRequestBody(const v1::ChatRequest& r,
   if (format == "json_object" || format == "json_schema") {
     json::object rf;
     rf["type"] = "json_object";
-    if (format == "json_schema" && r.response_format().json_schema().has_schema()) {
+    if (format == "json_schema" &&
+        r.response_format().json_schema().has_schema()) {
       rf["json_schema"] = ToJson(r.response_format().json_schema().schema());
     }
     body["response_format"] = std::move(rf);
@@ -440,7 +442,7 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
   return resp;
 }
 
-// ---- Stream ------------------------------------------------------------------
+// ---- Stream ---------------------------------------------------------------
 
 StreamTranslator::StreamTranslator(std::string model, int64_t created)
     : model_(std::move(model)), created_(created) {}
@@ -487,8 +489,9 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
       (GetStr(o, "type").empty() && !GetStr(o, "message").empty())) {
     failed_ = true;
     std::string_view message = GetStr(o, "message");
-    return Error::Unavailable(message.empty() ? std::string("upstream stream error")
-                                              : std::string(message));
+    return Error::Unavailable(message.empty()
+                                  ? std::string("upstream stream error")
+                                  : std::string(message));
   }
 
   const json::object* delta = GetObj(&o, "delta");
@@ -516,9 +519,8 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
     }
     const bool thinking =
         Get(*content, "thinking") != nullptr || thinking_blocks_[index];
-    std::string text(
-        GetStr(*content, Get(*content, "thinking") != nullptr ? "thinking"
-                                                              : "text"));
+    std::string text(GetStr(
+        *content, Get(*content, "thinking") != nullptr ? "thinking" : "text"));
     if (text.empty()) return Ok{};
     emit([&](v1::ChunkChoice* c) {
       if (thinking) {
@@ -586,7 +588,7 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
   return Ok{};
 }
 
-// ---- Embed -------------------------------------------------------------------
+// ---- Embed ----------------------------------------------------------------
 
 std::string BuildEmbedRequestBody(const v1::EmbedRequest& r,
                                   std::string_view model) {
@@ -626,14 +628,16 @@ Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body,
   if (vectors == nullptr) {
     std::string_view text = GetStr(o, "message");
     if (!text.empty()) return Error::Unavailable(std::string(text));
-    return Error::Unavailable("malformed embeddings (no float vectors) from upstream");
+    return Error::Unavailable(
+        "malformed embeddings (no float vectors) from upstream");
   }
   v1::EmbedResponse resp;
   resp.set_model(std::string(model));
   int32_t index = 0;
   for (const auto& vec : *vectors) {
     if (!vec.is_array()) {
-      return Error::Unavailable("malformed embeddings (bad vector) from upstream");
+      return Error::Unavailable(
+          "malformed embeddings (bad vector) from upstream");
     }
     auto* e = resp.add_data();
     e->set_index(index++);
@@ -661,7 +665,7 @@ Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body,
   return resp;
 }
 
-// ---- Errors ------------------------------------------------------------------
+// ---- Errors ---------------------------------------------------------------
 
 Error ParseError(int http_status, std::string_view body,
                  std::string_view provider_id) {

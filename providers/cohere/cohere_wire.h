@@ -24,7 +24,7 @@ namespace across::cohere {
 
 namespace v1 = ::across::gateway::v1;
 
-// ---- Chat ------------------------------------------------------------------
+// ---- Chat -----------------------------------------------------------------
 
 // The POST /v2/chat body for `request`, sending `model` upstream.
 // extra_params are merged in first and typed fields override them (so
@@ -95,7 +95,7 @@ class StreamTranslator {
   bool failed_ = false;
 };
 
-// ---- Embed -----------------------------------------------------------------
+// ---- Embed ----------------------------------------------------------------
 
 // The POST /v2/embed body: {"model","texts","input_type","embedding_types":
 // ["float"],"output_dimension"?}. input_type defaults to "search_document";
@@ -108,7 +108,7 @@ std::string BuildEmbedRequestBody(const v1::EmbedRequest& request,
 Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body,
                                              std::string_view model);
 
-// ---- Errors ----------------------------------------------------------------
+// ---- Errors ---------------------------------------------------------------
 
 // An upstream error body ({"id":…,"message":…}, or anything else) as an
 // Error with the upstream's status and "<provider_id>: " before the message.

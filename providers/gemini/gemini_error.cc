@@ -37,8 +37,8 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view d) {
   std::string number(d.substr(0, d.size() - 1));
   char* end = nullptr;
   const double secs = std::strtod(number.c_str(), &end);
-  if (number.empty() || end != number.c_str() + number.size() ||
-      !(secs >= 0) || secs > 1e9) {
+  if (number.empty() || end != number.c_str() + number.size() || !(secs >= 0) ||
+      secs > 1e9) {
     return std::nullopt;
   }
   return std::chrono::milliseconds(static_cast<int64_t>(secs * 1000 + 0.5));
@@ -84,10 +84,9 @@ Error ParseUpstreamError(int http_status, std::string_view body,
                          std::string_view provider_id) {
   std::string_view trimmed = Trim(body);
   if (trimmed.empty()) {
-    return Error::FromHttpStatus(http_status,
-                                 std::string(provider_id) + ": HTTP " +
-                                     std::to_string(http_status) +
-                                     " with empty body");
+    return Error::FromHttpStatus(
+        http_status, std::string(provider_id) + ": HTTP " +
+                         std::to_string(http_status) + " with empty body");
   }
   bool ok = false;
   json::value v = ParseJson(trimmed, &ok);
@@ -104,10 +103,10 @@ Error ParseUpstreamError(int http_status, std::string_view body,
     }
     return e;
   }
-  return Error::FromHttpStatus(
-      http_status, std::string(provider_id) + ": HTTP " +
-                       std::to_string(http_status) + ": " +
-                       Excerpt(trimmed, 300));
+  return Error::FromHttpStatus(http_status, std::string(provider_id) +
+                                                ": HTTP " +
+                                                std::to_string(http_status) +
+                                                ": " + Excerpt(trimmed, 300));
 }
 
 void RedactSecrets(std::string& message, std::string_view secret) {
@@ -127,9 +126,8 @@ void RedactSecrets(std::string& message, std::string_view secret) {
     }
     const size_t start = pos + kParam.size();
     size_t end = start;
-    while (end < message.size() && message[end] != '&' &&
-           message[end] != ' ' && message[end] != '"' &&
-           message[end] != '\'' && message[end] != '#') {
+    while (end < message.size() && message[end] != '&' && message[end] != ' ' &&
+           message[end] != '"' && message[end] != '\'' && message[end] != '#') {
       ++end;
     }
     if (end > start) message.replace(start, end - start, kRedacted);

@@ -145,8 +145,7 @@ json::object FromProto(const google::protobuf::Struct& s) {
 
 json::value ParseJson(std::string_view text, bool* ok) {
   boost::system::error_code ec;
-  json::value v =
-      json::parse(json::string_view(text.data(), text.size()), ec);
+  json::value v = json::parse(json::string_view(text.data(), text.size()), ec);
   *ok = !ec;
   if (ec) return nullptr;
   return v;

@@ -151,7 +151,8 @@ Error GeminiProvider::Named(Error error, const UpstreamCall& call) const {
 
 Error GeminiProvider::UpstreamFailure(const UpstreamResponse& response,
                                       const UpstreamCall& call) const {
-  Error e = gemini::ParseUpstreamError(response.status, response.body, info_.id);
+  Error e =
+      gemini::ParseUpstreamError(response.status, response.body, info_.id);
   // A Retry-After header wins over the body's RetryInfo.
   if (auto header = ParseRetryAfter(response.Header("retry-after-ms"),
                                     response.Header("retry-after"))) {
@@ -192,8 +193,9 @@ Result<UpstreamRequest> GeminiProvider::BuildRequest(const UpstreamCall& call,
   if (!header_configured) {
     std::string_view key = SecretInUse(call, api_key_);
     if (!key.empty()) {
-      req.headers.emplace_back(
-          auth_header, bearer ? "Bearer " + std::string(key) : std::string(key));
+      req.headers.emplace_back(auth_header, bearer
+                                                ? "Bearer " + std::string(key)
+                                                : std::string(key));
     }
   }
   for (const auto& [name, value] : config_.headers()) {

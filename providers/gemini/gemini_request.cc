@@ -74,8 +74,9 @@ Result<json::object> ImagePart(const v1::ImageUrl& image,
   if (StartsWith(url, "https://") || StartsWith(url, "http://") ||
       StartsWith(url, "gs://")) {
     return json::object{
-        {"fileData", json::object{{"mimeType", json::string(GuessMimeType(url))},
-                                  {"fileUri", json::string(url)}}}};
+        {"fileData",
+         json::object{{"mimeType", json::string(GuessMimeType(url))},
+                      {"fileUri", json::string(url)}}}};
   }
   return Error::InvalidRequest(
       field + ": image URL must be a data:, http(s):// or gs:// URL", field);
@@ -107,9 +108,9 @@ Result<json::array> UserParts(const v1::Message& m, int index) {
         parts.push_back(json::object{{"text", json::string(p.text())}});
       }
     } else if (p.part_case() == v1::ContentPart::kImageUrl) {
-      auto image = ImagePart(p.image_url(),
-                             Field(index, "content[" + std::to_string(j) +
-                                              "].image_url"));
+      auto image = ImagePart(
+          p.image_url(),
+          Field(index, "content[" + std::to_string(j) + "].image_url"));
       if (!image.ok()) return image.error();
       parts.push_back(std::move(image.value()));
     }
@@ -172,7 +173,8 @@ class ContentsBuilder {
   Status AddAssistant(const v1::Message& m, int index) {
     json::array parts;
     std::string text = TextOf(m);
-    if (!text.empty()) parts.push_back(json::object{{"text", json::string(text)}});
+    if (!text.empty())
+      parts.push_back(json::object{{"text", json::string(text)}});
     for (int j = 0; j < m.tool_calls_size(); ++j) {
       const auto& call = m.tool_calls(j);
       const std::string field =
@@ -193,8 +195,9 @@ class ContentsBuilder {
           {"functionCall",
            json::object{{"name", json::string(call.function().name())},
                         {"args", std::move(args)}}}};
-      std::string_view signature = ThoughtSignatureOf(call.id());
-      if (!signature.empty()) part["thoughtSignature"] = json::string(signature);
+      const std::string signature = ThoughtSignatureOf(call.id());
+      if (!signature.empty())
+        part["thoughtSignature"] = json::string(signature);
       parts.push_back(std::move(part));
       if (!call.id().empty()) call_names_[call.id()] = call.function().name();
     }
@@ -215,10 +218,10 @@ class ContentsBuilder {
           Field(index, "tool_call_id"));
     }
     json::array parts;
-    parts.push_back(json::object{
-        {"functionResponse",
-         json::object{{"name", json::string(name)},
-                      {"response", ToolResponse(TextOf(m))}}}});
+    parts.push_back(
+        json::object{{"functionResponse",
+                      json::object{{"name", json::string(name)},
+                                   {"response", ToolResponse(TextOf(m))}}}});
     Append("user", std::move(parts));
     return Ok{};
   }
@@ -233,8 +236,8 @@ class ContentsBuilder {
       for (auto& p : parts) into.push_back(std::move(p));
       return;
     }
-    contents_.push_back(
-        json::object{{"role", json::string(role)}, {"parts", std::move(parts)}});
+    contents_.push_back(json::object{{"role", json::string(role)},
+                                     {"parts", std::move(parts)}});
   }
 
   json::array contents_;
@@ -325,10 +328,10 @@ void GenerationConfig(const v1::ChatRequest& r, json::object& gc) {
 // Unknown name"). encoding_format is consumed by the HTTP front end.
 bool IsOpenAiOnlyKey(std::string_view key) {
   static constexpr std::string_view kKeys[] = {
-      "encoding_format", "store",      "service_tier", "modalities",
-      "audio",           "prediction", "web_search_options",
-      "verbosity",       "functions",  "function_call", "stream",
-      "stream_options"};
+      "encoding_format",    "store",     "service_tier",
+      "modalities",         "audio",     "prediction",
+      "web_search_options", "verbosity", "functions",
+      "function_call",      "stream",    "stream_options"};
   for (std::string_view k : kKeys) {
     if (k == key) return true;
   }

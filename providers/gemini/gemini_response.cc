@@ -16,9 +16,9 @@ int32_t Clamp(int64_t v) {
 }
 
 Error Malformed(std::string_view provider_id, std::string_view what) {
-  return Error::Unavailable(std::string(provider_id) +
-                            ": malformed Gemini response: " +
-                            std::string(what));
+  return Error::Unavailable(
+      std::string(provider_id) +
+      ": malformed Gemini response: " + std::string(what));
 }
 
 }  // namespace
@@ -90,7 +90,8 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
   bool ok = false;
   json::value v = ParseJson(body, &ok);
   const json::object* root = v.if_object();
-  if (!ok || root == nullptr) return Malformed(provider_id, "not a JSON object");
+  if (!ok || root == nullptr)
+    return Malformed(provider_id, "not a JSON object");
 
   v1::ChatResponse resp;
   std::string_view id = GetString(root, "responseId");
@@ -119,8 +120,8 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
       for (auto& tc : parts.tool_calls) {
         *msg->add_tool_calls() = std::move(tc);
       }
-      v1::FinishReason reason = MapFinishReason(
-          GetString(cand, "finishReason"), msg->tool_calls_size() > 0);
+      v1::FinishReason reason = MapFinishReason(GetString(cand, "finishReason"),
+                                                msg->tool_calls_size() > 0);
       // A unary answer is complete even when Gemini leaves the reason out.
       if (reason == v1::FINISH_REASON_UNSPECIFIED) {
         reason = msg->tool_calls_size() > 0 ? v1::FINISH_REASON_TOOL_CALLS
@@ -150,13 +151,13 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
   return resp;
 }
 
-Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body,
-                                             int inputs,
+Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body, int inputs,
                                              std::string_view provider_id) {
   bool ok = false;
   json::value v = ParseJson(body, &ok);
   const json::object* root = v.if_object();
-  if (!ok || root == nullptr) return Malformed(provider_id, "not a JSON object");
+  if (!ok || root == nullptr)
+    return Malformed(provider_id, "not a JSON object");
 
   std::vector<const json::object*> embeddings;
   if (const json::object* one = GetObject(root, "embedding")) {

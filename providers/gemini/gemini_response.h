@@ -9,10 +9,10 @@
 //   functions), MAX_TOKENS → length, SAFETY / RECITATION / BLOCKLIST /
 //   PROHIBITED_CONTENT / SPII / IMAGE_* / MODEL_ARMOR → content_filter,
 //   anything else (OTHER, LANGUAGE, MALFORMED_FUNCTION_CALL, ...) → stop.
-//   usageMetadata: prompt_tokens = promptTokenCount (+ toolUsePromptTokenCount),
-//   completion_tokens = candidatesTokenCount + thoughtsTokenCount (OpenAI
-//   counts reasoning inside completion tokens), total_tokens =
-//   totalTokenCount, cached_tokens = cachedContentTokenCount,
+//   usageMetadata: prompt_tokens = promptTokenCount (+
+//   toolUsePromptTokenCount), completion_tokens = candidatesTokenCount +
+//   thoughtsTokenCount (OpenAI counts reasoning inside completion tokens),
+//   total_tokens = totalTokenCount, cached_tokens = cachedContentTokenCount,
 //   reasoning_tokens = thoughtsTokenCount.
 //
 // A prompt Gemini refuses to answer comes back as 200 with no candidates and
@@ -21,7 +21,8 @@
 // reason, the way OpenAI reports filtered output, so clients that handle
 // content_filter need no Gemini-specific error path.
 //
-// Reference: https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
+// Reference:
+// https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -57,7 +58,7 @@ std::string BlockedPromptRefusal(std::string_view block_reason);
 
 // Values a response does not carry itself.
 struct ResponseDefaults {
-  std::string id;     // used when the body has no responseId
+  std::string id;  // used when the body has no responseId
   int64_t created = 0;
   std::string model;  // used when the body has no modelVersion
 };
@@ -70,8 +71,7 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
 // An embedContent ({"embedding": {...}}) or batchEmbedContents
 // ({"embeddings": [...]}) body with `inputs` vectors. Usage is not reported
 // by Gemini and stays 0.
-Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body,
-                                             int inputs,
+Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body, int inputs,
                                              std::string_view provider_id);
 
 }  // namespace across::gemini

@@ -13,10 +13,10 @@ constexpr int kMaxDepth = 24;
 
 // Copied as they are.
 constexpr std::string_view kScalarKeys[] = {
-    "title",     "description", "nullable",      "example",
-    "default",   "minItems",    "maxItems",      "minProperties",
-    "maxProperties", "minLength", "maxLength",   "pattern",
-    "minimum",   "maximum",     "propertyOrdering"};
+    "title",         "description", "nullable",        "example",
+    "default",       "minItems",    "maxItems",        "minProperties",
+    "maxProperties", "minLength",   "maxLength",       "pattern",
+    "minimum",       "maximum",     "propertyOrdering"};
 
 bool FormatSupported(std::string_view type, std::string_view format) {
   if (type == "string" || type == "STRING") {
@@ -59,8 +59,8 @@ class Sanitizer {
     }
     Type(in, out);
     Unions(in, out, depth);
-    if (const json::value* c = Get(&in, "const"); c != nullptr &&
-                                                  c->is_string()) {
+    if (const json::value* c = Get(&in, "const");
+        c != nullptr && c->is_string()) {
       out["enum"] = json::array{*c};
     }
     if (const json::array* e = GetArray(&in, "enum")) {

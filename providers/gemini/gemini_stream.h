@@ -11,7 +11,8 @@
 // before any finishReason was truncated. An {"error": {...}} payload is a
 // mid-stream failure.
 //
-// Reference: https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
+// Reference:
+// https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
 #pragma once
 
 #include <cstdint>

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/common/ascii.h"
 #include "gateway/upstream/sse_parser.h"
 #include "providers/openai/openai_wire.h"
 
@@ -241,10 +242,10 @@ Result<UpstreamRequest> OpenAiProvider::BuildRequest(const UpstreamCall& call,
 
   const std::string auth_header =
       config_.auth_header().empty() ? "authorization" : config_.auth_header();
-  const bool bearer = boost::algorithm::iequals(auth_header, "authorization");
+  const bool bearer = EqualsIgnoreCase(auth_header, "authorization");
   bool header_configured = false;
   for (const auto& [name, value] : config_.headers()) {
-    if (boost::algorithm::iequals(name, auth_header)) header_configured = true;
+    if (EqualsIgnoreCase(name, auth_header)) header_configured = true;
   }
   if (!header_configured) {
     const std::string& key =

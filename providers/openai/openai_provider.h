@@ -23,8 +23,7 @@ namespace across {
 struct OpenAiEndpoints {
   // The path, and query if any, appended to base_url for `operation`
   // ("chat/completions" or "embeddings") on the upstream `model`.
-  std::function<std::string(std::string_view operation,
-                            std::string_view model)>
+  std::function<std::string(std::string_view operation, std::string_view model)>
       path;
 };
 

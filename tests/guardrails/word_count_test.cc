@@ -33,6 +33,7 @@ TEST(WordCount, BadParams) {
   ExpectLoadError("word_count", R"({"min":-1})", "params.min");
   ExpectLoadError("word_count", R"({"max":1.5})", "params.max");
   ExpectLoadError("word_count", R"({"max":"10"})", "params.max");
+  ExpectLoadError("word_count", R"({"max":1e30})", "params.max");
   ExpectLoadError("word_count", R"({"max":10,"minimum":1})", "params.minimum");
 }
 

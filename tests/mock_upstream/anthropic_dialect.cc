@@ -317,7 +317,8 @@ class AnthropicDialect final : public Dialect {
           for (const json::value& sv : stops->get_array()) {
             if (!sv.is_string() || sv.get_string().empty()) continue;
             const size_t at = content.find(Sv(sv.get_string()));
-            if (at != std::string::npos && (cut == std::string::npos || at < cut)) {
+            if (at != std::string::npos &&
+                (cut == std::string::npos || at < cut)) {
               cut = at;
               a.stop_sequence = Sv(sv.get_string());
             }
@@ -400,8 +401,7 @@ class AnthropicDialect final : public Dialect {
     }
   }
 
-  asio::awaitable<void> SendError(Conn& conn, int status,
-                                  std::string_view type,
+  asio::awaitable<void> SendError(Conn& conn, int status, std::string_view type,
                                   std::string_view message) const {
     std::string& out = conn.scratch().content;
     out.clear();
@@ -415,8 +415,7 @@ class AnthropicDialect final : public Dialect {
     events.Clear();
     {
       std::string& e = BeginEvent(events, "message_start");
-      e.append(
-          "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_mock_");
+      e.append("{\"type\":\"message_start\",\"message\":{\"id\":\"msg_mock_");
       AppendInt(e, static_cast<int64_t>(seq));
       e.append("\",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
       AppendJsonString(e, a.model);

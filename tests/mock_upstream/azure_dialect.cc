@@ -188,8 +188,8 @@ class AzureDialect final : public Dialect {
     AppendJsonString(head, model);
 
     auto it = body.find("stream");
-    const bool stream = it != body.end() && it->value().is_bool() &&
-                        it->value().get_bool();
+    const bool stream =
+        it != body.end() && it->value().is_bool() && it->value().get_bool();
     if (!stream) {
       std::string& out = s.body;
       out.clear();

@@ -155,15 +155,16 @@ void AppendU32(std::string& out, uint32_t v) {
 }
 
 uint32_t Crc(std::string_view s) {
-  return static_cast<uint32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(s.data()),
-            static_cast<uInt>(s.size())));
+  return static_cast<uint32_t>(crc32(0,
+                                     reinterpret_cast<const Bytef*>(s.data()),
+                                     static_cast<uInt>(s.size())));
 }
 
 // One application/vnd.amazon.eventstream message with string headers.
-std::string Frame(std::initializer_list<std::pair<std::string_view,
-                                                  std::string_view>> headers,
-                  std::string_view payload) {
+std::string Frame(
+    std::initializer_list<std::pair<std::string_view, std::string_view>>
+        headers,
+    std::string_view payload) {
   std::string block;
   for (const auto& [name, value] : headers) {
     block += static_cast<char>(name.size());
@@ -201,7 +202,7 @@ std::string Padding(size_t n) {
 // ---- the dialect ------------------------------------------------------------
 
 struct Answer {
-  std::string text;           // when no tool call
+  std::string text;            // when no tool call
   std::string_view tool_name;  // non-empty: one tool call
   std::string_view stop_reason = "end_turn";
   int64_t prompt_tokens = 0;
@@ -344,7 +345,8 @@ class BedrockDialect final : public Dialect {
               t != nullptr && t->is_string()) {
             if (!text.empty()) text += ' ';
             text += Sv(t->get_string());
-          } else if (const json::object* r = ObjectField(*block, "toolResult")) {
+          } else if (const json::object* r =
+                         ObjectField(*block, "toolResult")) {
             has_tool_result = true;
             if (const json::array* rc = ArrayField(*r, "content")) {
               for (const auto& c : *rc) {
@@ -423,9 +425,8 @@ class BedrockDialect final : public Dialect {
                                  const json::object& body, Conn& conn,
                                  const Faults& faults, bool stream) const {
     if (ArrayField(body, "messages") == nullptr) {
-      co_await SendError(conn, 400,
-                         "Malformed input request: messages is required",
-                         faults);
+      co_await SendError(
+          conn, 400, "Malformed input request: messages is required", faults);
       co_return;
     }
     std::string& scratch = conn.scratch().text;
@@ -471,8 +472,8 @@ class BedrockDialect final : public Dialect {
     auto event = [&](std::string_view type, const std::string& payload) {
       frames.push_back(EventFrame(type, payload));
     };
-    event("messageStart", "{\"p\":\"" + Padding(frames.size()) +
-                              "\",\"role\":\"assistant\"}");
+    event("messageStart",
+          "{\"p\":\"" + Padding(frames.size()) + "\",\"role\":\"assistant\"}");
     if (!a.tool_name.empty()) {
       p = "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":{\"toolUseId\":"
           "\"tooluse_mock_" +
@@ -502,8 +503,8 @@ class BedrockDialect final : public Dialect {
         i = j;
       }
     }
-    event("contentBlockStop", "{\"contentBlockIndex\":0,\"p\":\"" +
-                                  Padding(frames.size()) + "\"}");
+    event("contentBlockStop",
+          "{\"contentBlockIndex\":0,\"p\":\"" + Padding(frames.size()) + "\"}");
     p = "{\"p\":\"" + Padding(frames.size()) + "\",\"stopReason\":\"";
     p += a.stop_reason;
     p += "\"}";
@@ -524,8 +525,8 @@ class BedrockDialect final : public Dialect {
       std::span<const Header> extra) {
     if (!co_await conn.SendHead(200, kEventStream, -1, extra)) co_return;
     if (faults.garbage) {
-      if (co_await conn.SendChunk(
-              std::string_view("\x00\x00\x00\x30not an event stream frame", 29))) {
+      if (co_await conn.SendChunk(std::string_view(
+              "\x00\x00\x00\x30not an event stream frame", 29))) {
         co_await conn.EndChunks();
       }
       co_return;
@@ -587,9 +588,8 @@ class BedrockDialect final : public Dialect {
     out.push_back(']');
   }
 
-  asio::awaitable<void> Invoke(const Request& request,
-                               const json::object& body, Conn& conn,
-                               const Faults& faults) const {
+  asio::awaitable<void> Invoke(const Request& request, const json::object& body,
+                               Conn& conn, const Faults& faults) const {
     const std::string model = PercentDecode(ModelId(request.path));
     std::string& out = conn.scratch().body;
     out.clear();

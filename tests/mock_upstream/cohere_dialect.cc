@@ -1,10 +1,10 @@
 #include "tests/mock_upstream/cohere_dialect.h"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -438,8 +438,7 @@ class CohereDialect final : public Dialect {
     }
     {
       std::string& e = BeginNamed(events, "message-end");
-      e.append(
-          "{\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"");
+      e.append("{\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"");
       e.append(a.finish_reason);
       e.append("\",\"usage\":");
       AppendUsage(e, a.prompt_tokens, a.completion_tokens);

@@ -304,8 +304,8 @@ class GeminiDialect final : public Dialect {
 
     // Function call?
     std::string_view tool_name;
-    const json::object* calling = ObjectField(
-        ObjectField(body, "toolConfig"), "functionCallingConfig");
+    const json::object* calling =
+        ObjectField(ObjectField(body, "toolConfig"), "functionCallingConfig");
     if (StringField(calling, "mode") != "NONE" && ContainsWeather(s.text)) {
       if (const json::array* tools = ArrayField(body, "tools")) {
         for (const json::value& t : *tools) {

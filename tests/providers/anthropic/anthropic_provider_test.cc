@@ -342,7 +342,8 @@ TEST_F(AnthropicProviderTest, StreamWithoutMessageStopIsTruncated) {
 
 TEST_F(AnthropicProviderTest, StreamHttpErrorBeforeFirstByte) {
   Serve(Reply(Response(
-      429, R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})",
+      429,
+      R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})",
       "retry-after: 7\r\n")));
   AnthropicProvider p(Config(), kKey);
   v1::ChatRequest req = FixtureRequest(LoadJson("plain_chat.json"));

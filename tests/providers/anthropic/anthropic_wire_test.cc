@@ -2,6 +2,8 @@
 // client's OpenAI-shaped request → the Messages body the adapter sends,
 // compared field by field with fixtures/*.json; Anthropic answers, error
 // bodies and SSE transcripts → what the client receives.
+#include "providers/anthropic/anthropic_wire.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -9,7 +11,6 @@
 
 #include "gateway/upstream/sse_parser.h"
 #include "providers/anthropic/anthropic_stream.h"
-#include "providers/anthropic/anthropic_wire.h"
 #include "providers/anthropic/json_util.h"
 #include "providers/openai/openai_wire.h"
 #include "tests/providers/anthropic/golden.h"
@@ -56,8 +57,7 @@ void CheckExchange(const json::object& fx) {
   auto resp = ParseResponse(json::serialize(fx.at("upstream_response")));
   ASSERT_TRUE(resp.ok()) << resp.error().message;
   EXPECT_EQ(resp->created(), 0);  // the provider stamps it
-  const json::value client =
-      json::parse(openai::SerializeChatResponse(*resp));
+  const json::value client = json::parse(openai::SerializeChatResponse(*resp));
   EXPECT_TRUE(JsonEq(fx.at("openai_response"), Without(client, "created")))
       << "client response";
 }
@@ -80,8 +80,7 @@ TEST(AnthropicGolden, ToolCallRoundTrip) {
   }
   // The call id and arguments the client got in step 0 are what step 1
   // sends back as tool_use, so the conversation closes on itself.
-  auto first = ParseResponse(
-      json::serialize(steps[0].at("upstream_response")));
+  auto first = ParseResponse(json::serialize(steps[0].at("upstream_response")));
   ASSERT_TRUE(first.ok());
   const v1::ToolCall& call = first->choices(0).message().tool_calls(0);
   const json::value& sent = steps[1].at("upstream_request");
@@ -264,8 +263,9 @@ TEST(AnthropicRequest, ToolChoiceModes) {
 
   // No tool_choice, parallel calls off: auto without parallel use.
   r.set_parallel_tool_calls(false);
-  EXPECT_TRUE(JsonEq(json::parse(R"({"type":"auto","disable_parallel_tool_use":true})"),
-                     Body(r, Model()).at("tool_choice")));
+  EXPECT_TRUE(
+      JsonEq(json::parse(R"({"type":"auto","disable_parallel_tool_use":true})"),
+             Body(r, Model()).at("tool_choice")));
   r.mutable_tool_choice()->set_mode("none");
   EXPECT_TRUE(JsonEq(json::parse(R"({"type":"none"})"),
                      Body(r, Model()).at("tool_choice")));
@@ -306,12 +306,9 @@ TEST(AnthropicRequest, RejectsWhatTheApiCannotTake) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().param, "messages[1].tool_calls[0].function.arguments");
   tc->mutable_function()->set_arguments("");  // no arguments: empty input
-  EXPECT_TRUE(JsonEq(json::parse("{}"), Body(t, Model())
-                                            .at("messages")
-                                            .at(1)
-                                            .at("content")
-                                            .at(0)
-                                            .at("input")));
+  EXPECT_TRUE(JsonEq(
+      json::parse("{}"),
+      Body(t, Model()).at("messages").at(1).at("content").at(0).at("input")));
 
   v1::ChatRequest only_system;
   auto* s = only_system.add_messages();
@@ -378,8 +375,8 @@ TEST(AnthropicStream, UnknownEventsThinkingAndGarbage) {
   EXPECT_TRUE(t.OnEvent("message_start",
                         R"({"type":"message_start","message":{"id":"msg_1"}})",
                         &out));
-  EXPECT_TRUE(t.OnEvent("brand_new_event", R"({"type":"brand_new_event"})",
-                        &out));
+  EXPECT_TRUE(
+      t.OnEvent("brand_new_event", R"({"type":"brand_new_event"})", &out));
   EXPECT_TRUE(t.OnEvent(
       "content_block_delta",
       R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm"}})",

@@ -34,7 +34,7 @@ ProviderConfig Config(std::string base_url) {
   return cfg;
 }
 
-// ---- URL layouts ----------------------------------------------------------------
+// ---- URL layouts ----------------------------------------------------------
 
 TEST(AzureOpenAiPath, DeploymentsLayout) {
   ProviderConfig cfg = Config("https://myres.openai.azure.com");
@@ -81,16 +81,24 @@ TEST(AzureCatalog, BuildsAndReports) {
   EXPECT_EQ(missing.error().param, "base_url");
 }
 
-// ---- Through HTTP ------------------------------------------------------------------
+TEST(Catalog, EveryAdapterTypeReportsItsOperations) {
+  // Docs and routing read SupportedOperations; a type without a row would
+  // look like it supports nothing.
+  for (const ProviderPreset& p : AllPresets()) {
+    EXPECT_TRUE(SupportedOperations(p.type).chat)
+        << p.id << " (" << p.type << ")";
+  }
+  EXPECT_TRUE(SupportedOperations("azure-openai").chat);  // no preset
+}
+
+// ---- Through HTTP ---------------------------------------------------------
 
 class AzureProviderTest : public testing::ProviderTest {
  protected:
   AzureOpenAiProvider Make(ProviderConfig cfg, std::string key = kKey) {
     return AzureOpenAiProvider(std::move(cfg), std::move(key));
   }
-  AzureOpenAiProvider Deployments() {
-    return Make(Config(upstream_.Origin()));
-  }
+  AzureOpenAiProvider Deployments() { return Make(Config(upstream_.Origin())); }
 
   static v1::ChatRequest Client(const std::string& name) {
     auto p = openai::ParseChatRequest(
@@ -109,8 +117,7 @@ class AzureProviderTest : public testing::ProviderTest {
     UpstreamCall call{ctx_, kDeployment, ""};
     auto r = Run<Result<v1::ChatResponse>>([&] { return p.Chat(call, req); });
     const auto& sent = upstream_.requests.back();
-    EXPECT_EQ(sent.target(), std::string("/openai/deployments/") +
-                                 kDeployment +
+    EXPECT_EQ(sent.target(), std::string("/openai/deployments/") + kDeployment +
                                  "/chat/completions?api-version=2024-10-21");
     golden::ExpectJsonEq(golden::Parse(sent.body()),
                          golden::LoadJson(kDir + name + ".request.json"));
@@ -207,8 +214,8 @@ TEST_F(AzureProviderTest, RateLimitAndAuthErrors) {
   EXPECT_EQ(r.error().code, "429");
   ASSERT_TRUE(r.error().retry_after.has_value());
   EXPECT_EQ(r.error().retry_after->count(), 2500);
-  EXPECT_EQ(r.error().message.rfind("azure: Requests to the ChatCompletions", 0),
-            0u)
+  EXPECT_EQ(
+      r.error().message.rfind("azure: Requests to the ChatCompletions", 0), 0u)
       << r.error().message;
 
   testing::RecordingSink sink;
@@ -272,7 +279,8 @@ TEST_F(AzureProviderTest, StreamFilteredMidWay) {
 }
 
 TEST_F(AzureProviderTest, V1LayoutWithEntraToken) {
-  upstream_.Push(Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(
+      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
   ProviderConfig cfg = Config(upstream_.Origin() + "/openai/v1");
   cfg.set_auth_header("authorization");  // Microsoft Entra ID bearer token
   AzureOpenAiProvider p = Make(cfg, "entra-token-0123456789");
@@ -289,7 +297,8 @@ TEST_F(AzureProviderTest, V1LayoutWithEntraToken) {
 }
 
 TEST_F(AzureProviderTest, CallerKeyIsForwardedRawWhenNoneIsConfigured) {
-  upstream_.Push(Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(
+      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
   AzureOpenAiProvider p = Make(Config(upstream_.Origin()), "");
   ctx_.headers.authorization = "Bearer callers-own-azure-key";
   v1::ChatRequest req = Client("chat_plain");

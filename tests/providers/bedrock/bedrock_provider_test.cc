@@ -263,8 +263,9 @@ class BedrockProviderTest : public ::testing::Test {
 
 TEST_F(BedrockProviderTest, ConverseSignedRequestAndResponse) {
   const json::value f = Fixture("response_tool_use.json");
-  Serve(Reply(Response(200, json::serialize(f.at("converse_response")),
-                       "x-amzn-RequestId: 5c7d3e1a-aaaa-bbbb-cccc-0123456789ab\r\n")));
+  Serve(Reply(
+      Response(200, json::serialize(f.at("converse_response")),
+               "x-amzn-RequestId: 5c7d3e1a-aaaa-bbbb-cccc-0123456789ab\r\n")));
   auto p = Provider();
   auto req = ChatReq();
   auto r = RunCo<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
@@ -302,7 +303,8 @@ TEST_F(BedrockProviderTest, ConverseSignedRequestAndResponse) {
 
 TEST_F(BedrockProviderTest, NoSessionTokenNotSigned) {
   Serve(Reply(Response(
-      200, json::serialize(Fixture("response_plain.json").at("converse_response")))));
+      200, json::serialize(
+               Fixture("response_plain.json").at("converse_response")))));
   auto p = Provider(/*session_token=*/false);
   auto cfg = Config();
   auto req = ChatReq();
@@ -435,8 +437,10 @@ TEST_F(BedrockProviderTest, TitanEmbeddingsOneCallPerInput) {
   Serve([&n](tcp::socket& s, const ServerRequest&) -> asio::awaitable<void> {
     ++n;
     co_await WriteRaw(
-        s, Response(200, n == 1 ? R"({"embedding":[0.5,0.25],"inputTextTokenCount":2})"
-                                : R"({"embedding":[1,-1],"inputTextTokenCount":3})"));
+        s,
+        Response(200,
+                 n == 1 ? R"({"embedding":[0.5,0.25],"inputTextTokenCount":2})"
+                        : R"({"embedding":[1,-1],"inputTextTokenCount":3})"));
   });
   auto p = Provider();
   call_.upstream_model = "amazon.titan-embed-text-v2:0";
@@ -445,7 +449,8 @@ TEST_F(BedrockProviderTest, TitanEmbeddingsOneCallPerInput) {
   req.add_input("Hello world");
   req.add_input("Bye now friend");
   req.set_dimensions(256);
-  auto r = RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
+  auto r =
+      RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(server_->requests.size(), 2u);
   EXPECT_EQ(server_->requests[0].target(),
@@ -464,18 +469,22 @@ TEST_F(BedrockProviderTest, TitanEmbeddingsOneCallPerInput) {
 }
 
 TEST_F(BedrockProviderTest, CohereEmbeddingsOneCall) {
-  Serve(Reply(Response(200, R"({"embeddings":[[0.1],[0.2]],"id":"x",)"
-                            R"("response_type":"embeddings_floats","texts":["a","b"]})",
-                       "X-Amzn-Bedrock-Input-Token-Count: 4\r\n")));
+  Serve(Reply(
+      Response(200,
+               R"({"embeddings":[[0.1],[0.2]],"id":"x",)"
+               R"("response_type":"embeddings_floats","texts":["a","b"]})",
+               "X-Amzn-Bedrock-Input-Token-Count: 4\r\n")));
   auto p = Provider();
   call_.upstream_model = "cohere.embed-english-v3";
   v1::EmbedRequest req;
   req.add_input("a");
   req.add_input("b");
-  auto r = RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
+  auto r =
+      RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(server_->requests.size(), 1u);
-  EXPECT_EQ(server_->requests[0].target(), "/model/cohere.embed-english-v3/invoke");
+  EXPECT_EQ(server_->requests[0].target(),
+            "/model/cohere.embed-english-v3/invoke");
   bedrock::testing::ExpectJsonEq(
       json::parse(server_->requests[0].body()),
       json::parse(R"({"texts":["a","b"],"input_type":"search_document"})"));
@@ -488,7 +497,8 @@ TEST_F(BedrockProviderTest, UnsupportedEmbeddingModelAndMissingCredentials) {
   call_.upstream_model = "anthropic.claude-3-haiku-20240307-v1:0";
   v1::EmbedRequest req;
   req.add_input("a");
-  auto r = RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
+  auto r =
+      RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().http_status, 501);
   EXPECT_EQ(r.error().message.rfind("bedrock: embeddings are supported for", 0),
@@ -498,7 +508,8 @@ TEST_F(BedrockProviderTest, UnsupportedEmbeddingModelAndMissingCredentials) {
   cfg.set_aws_access_key_id_env("ACROSS_TEST_NO_SUCH_KEY_ID");
   BedrockProvider none(cfg, bedrock::AwsCredentials{});
   auto chat = ChatReq();
-  auto c = RunCo<Result<v1::ChatResponse>>([&] { return none.Chat(call_, chat); });
+  auto c =
+      RunCo<Result<v1::ChatResponse>>([&] { return none.Chat(call_, chat); });
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().http_status, 500);
   EXPECT_EQ(c.error().message,

@@ -43,9 +43,10 @@ TEST(ConverseRequest, MaxTokensAndExtraParams) {
 
 v1::ChatRequest WithTools(std::string_view choice_json) {
   return FromJson<v1::ChatRequest>(json::parse(
-      std::string(R"({"model":"m","messages":[{"role":"ROLE_USER","content":"hi"}],)"
-                  R"("tools":[{"type":"function","function":{"name":"lookup"}}],)"
-                  R"("tool_choice":)") +
+      std::string(
+          R"({"model":"m","messages":[{"role":"ROLE_USER","content":"hi"}],)"
+          R"("tools":[{"type":"function","function":{"name":"lookup"}}],)"
+          R"("tool_choice":)") +
       std::string(choice_json) + "}"));
 }
 
@@ -65,18 +66,16 @@ TEST(ConverseRequest, ToolChoiceModes) {
                    .at("toolChoice"),
                json::parse(R"({"tool":{"name":"lookup"}})"));
   // No parameters: an empty object schema.
-  ExpectJsonEq(Body(WithTools(R"({"mode":"auto"})"))
-                   .at("toolConfig")
-                   .at("tools"),
-               json::parse(R"([{"toolSpec":{"name":"lookup","inputSchema":)"
-                           R"({"json":{"type":"object","properties":{}}}}}])"));
+  ExpectJsonEq(
+      Body(WithTools(R"({"mode":"auto"})")).at("toolConfig").at("tools"),
+      json::parse(R"([{"toolSpec":{"name":"lookup","inputSchema":)"
+                  R"({"json":{"type":"object","properties":{}}}}}])"));
   // "none" without tool history: no toolConfig at all.
-  EXPECT_FALSE(Body(WithTools(R"({"mode":"none"})")).as_object().contains(
-      "toolConfig"));
+  EXPECT_FALSE(
+      Body(WithTools(R"({"mode":"none"})")).as_object().contains("toolConfig"));
   // No tool_choice: tools without toolChoice (Bedrock's default is auto).
   auto r = WithTools("{}");
-  EXPECT_FALSE(
-      Body(r).at("toolConfig").as_object().contains("toolChoice"));
+  EXPECT_FALSE(Body(r).at("toolConfig").as_object().contains("toolChoice"));
 }
 
 TEST(ConverseRequest, ToolChoiceNoneKeepsToolsWhenHistoryHasToolBlocks) {
@@ -95,9 +94,10 @@ TEST(ConverseRequest, ToolChoiceNoneKeepsToolsWhenHistoryHasToolBlocks) {
   ASSERT_TRUE(b.as_object().contains("toolConfig"));
   EXPECT_FALSE(b.at("toolConfig").as_object().contains("toolChoice"));
   // Empty arguments → {} input; the assistant turn has no text block.
-  ExpectJsonEq(b.at("messages").at(1),
-               json::parse(R"({"role":"assistant","content":[{"toolUse":)"
-                           R"({"toolUseId":"t1","name":"lookup","input":{}}}]})"));
+  ExpectJsonEq(
+      b.at("messages").at(1),
+      json::parse(R"({"role":"assistant","content":[{"toolUse":)"
+                  R"({"toolUseId":"t1","name":"lookup","input":{}}}]})"));
 }
 
 TEST(ConverseRequest, Errors) {
@@ -112,8 +112,7 @@ TEST(ConverseRequest, Errors) {
   auto e = BuildConverseBody(image("https://example.com/cat.png"), 0);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.error().http_status, 400);
-  EXPECT_EQ(e.error().message,
-            "image URLs are not supported; send a data URL");
+  EXPECT_EQ(e.error().message, "image URLs are not supported; send a data URL");
   EXPECT_EQ(e.error().param, "messages[0].content[0]");
 
   e = BuildConverseBody(image("data:image/bmp;base64,Qk0="), 0);

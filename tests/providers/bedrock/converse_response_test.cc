@@ -41,8 +41,7 @@ TEST(ConverseResponse, StopReasons) {
   EXPECT_EQ(FinishReasonFromStopReason("end_turn"), v1::FINISH_REASON_STOP);
   EXPECT_EQ(FinishReasonFromStopReason("stop_sequence"),
             v1::FINISH_REASON_STOP);
-  EXPECT_EQ(FinishReasonFromStopReason("max_tokens"),
-            v1::FINISH_REASON_LENGTH);
+  EXPECT_EQ(FinishReasonFromStopReason("max_tokens"), v1::FINISH_REASON_LENGTH);
   EXPECT_EQ(FinishReasonFromStopReason("model_context_window_exceeded"),
             v1::FINISH_REASON_LENGTH);
   EXPECT_EQ(FinishReasonFromStopReason("tool_use"),
@@ -65,9 +64,9 @@ TEST(BedrockErrors, Fixture) {
   for (const auto& c : f.at("cases").as_array()) {
     const std::string body = json::serialize(c.at("body"));
     SCOPED_TRACE(body);
-    Error e = ParseBedrockError(static_cast<int>(c.at("status").as_int64()),
-                               body,
-                               std::string(c.at("error_type").as_string()));
+    Error e =
+        ParseBedrockError(static_cast<int>(c.at("status").as_int64()), body,
+                          std::string(c.at("error_type").as_string()));
     const auto& want = c.at("want");
     EXPECT_EQ(e.http_status, want.at("http_status").as_int64());
     EXPECT_EQ(e.type, std::string(want.at("type").as_string()));

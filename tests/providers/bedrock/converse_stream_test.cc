@@ -52,8 +52,7 @@ struct Outcome {
 // Feeds the bytes in pieces of `piece` bytes (0 = all at once).
 Outcome RunStream(const std::string& bytes, size_t piece) {
   Outcome out;
-  ConverseStreamTranslator t("chatcmpl-test", "model-x", 1700000000,
-                             "bedrock");
+  ConverseStreamTranslator t("chatcmpl-test", "model-x", 1700000000, "bedrock");
   EventStreamDecoder d;
   auto on_message = [&](EventStreamMessage& m) {
     out.error = t.OnMessage(m, out.chunks);

@@ -20,7 +20,8 @@ using testing::Fixture;
 std::string FromHex(std::string_view hex) {
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+    out += static_cast<char>(
+        std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
   }
   return out;
 }
@@ -95,15 +96,15 @@ std::string BedrockEvents() {
                                  {":content-type", "application/json"},
                                  {":message-type", "event"}},
                                 R"({"p":"abcd","role":"assistant"})");
-  s += EncodeEventStreamMessage({{":event-type", "contentBlockDelta"},
-                                 {":content-type", "application/json"},
-                                 {":message-type", "event"}},
-                                R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
   s += EncodeEventStreamMessage(
-      {{":exception-type", "throttlingException"},
+      {{":event-type", "contentBlockDelta"},
        {":content-type", "application/json"},
-       {":message-type", "exception"}},
-      R"({"message":"Too many requests"})");
+       {":message-type", "event"}},
+      R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
+  s += EncodeEventStreamMessage({{":exception-type", "throttlingException"},
+                                 {":content-type", "application/json"},
+                                 {":message-type", "exception"}},
+                                R"({"message":"Too many requests"})");
   return s;
 }
 
@@ -121,7 +122,8 @@ TEST(EventStream, SplitAtEveryByte) {
     ASSERT_TRUE(d.Feed(std::string_view(all).substr(cut), keep));
     ASSERT_EQ(got.size(), 3u) << "cut at " << cut;
     EXPECT_EQ(got[0].Header(":event-type"), "messageStart");
-    EXPECT_EQ(got[1].payload, R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
+    EXPECT_EQ(got[1].payload,
+              R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
     EXPECT_EQ(got[2].Header(":message-type"), "exception");
     EXPECT_EQ(got[2].Header(":exception-type"), "throttlingException");
     EXPECT_FALSE(d.HasPartialMessage());
@@ -141,8 +143,8 @@ TEST(EventStream, PartialMessageIsReported) {
 }
 
 TEST(EventStream, CorruptedCrcs) {
-  std::string frame = EncodeEventStreamMessage(
-      {{":event-type", "messageStop"}}, R"({"stopReason":"end_turn"})");
+  std::string frame = EncodeEventStreamMessage({{":event-type", "messageStop"}},
+                                               R"({"stopReason":"end_turn"})");
   {
     std::string bad = frame;
     bad[bad.size() - 10] ^= 0x01;  // payload byte → message CRC mismatch

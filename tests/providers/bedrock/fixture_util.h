@@ -52,10 +52,14 @@ inline void ExpectProtoEq(const google::protobuf::Message& actual,
 
 // Numbers compare by value whatever their JSON kind (1 == 1.0).
 inline bool NumberOf(const json::value& v, double& out) {
-  if (v.is_int64()) out = static_cast<double>(v.get_int64());
-  else if (v.is_uint64()) out = static_cast<double>(v.get_uint64());
-  else if (v.is_double()) out = v.get_double();
-  else return false;
+  if (v.is_int64())
+    out = static_cast<double>(v.get_int64());
+  else if (v.is_uint64())
+    out = static_cast<double>(v.get_uint64());
+  else if (v.is_double())
+    out = v.get_double();
+  else
+    return false;
   return true;
 }
 
@@ -104,7 +108,8 @@ inline void ExpectJsonEq(const json::value& actual, const json::value& expected,
     }
     return;
   }
-  EXPECT_EQ(json::serialize(actual), json::serialize(expected)) << "at " << path;
+  EXPECT_EQ(json::serialize(actual), json::serialize(expected))
+      << "at " << path;
 }
 
 }  // namespace across::bedrock::testing

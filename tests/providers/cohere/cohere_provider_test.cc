@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "providers/catalog.h"
 #include "providers/openai/openai_wire.h"
 #include "tests/providers/cohere/golden.h"
 #include "tests/providers/cohere/local_upstream.h"
@@ -41,7 +42,8 @@ class CohereProviderTest : public testing::ProviderTest {
 };
 
 TEST_F(CohereProviderTest, ChatSendsTheFixtureRequest) {
-  upstream_.Push(Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(
+      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
   CohereProvider p = Make();
   v1::ChatRequest req = Client("chat_plain");
   UpstreamCall call{ctx_, "command-a-03-2025", ""};
@@ -62,7 +64,8 @@ TEST_F(CohereProviderTest, ChatSendsTheFixtureRequest) {
 }
 
 TEST_F(CohereProviderTest, UpstreamModelReplacesTheAlias) {
-  upstream_.Push(Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(
+      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
   CohereProvider p = Make();
   v1::ChatRequest req = Client("chat_plain");
   req.set_model("my-alias");
@@ -177,7 +180,8 @@ TEST_F(CohereProviderTest, Embed) {
 }
 
 TEST_F(CohereProviderTest, CallerKeyGoesThroughWhenNoneIsConfigured) {
-  upstream_.Push(Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(
+      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
   CohereProvider p = Make("");
   ctx_.headers.authorization = "Bearer caller-key-123456";
   v1::ChatRequest req = Client("chat_plain");
@@ -185,6 +189,27 @@ TEST_F(CohereProviderTest, CallerKeyGoesThroughWhenNoneIsConfigured) {
   auto r = Run<Result<v1::ChatResponse>>([&] { return p.Chat(call, req); });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(Header(0, "authorization"), "Bearer caller-key-123456");
+}
+
+TEST(CohereCatalog, PresetAndOperations) {
+  const ProviderPreset* p = FindPreset("cohere");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->type, "cohere");
+  EXPECT_EQ(p->base_url, "https://api.cohere.com/v2");
+  EXPECT_EQ(p->api_key_env, "COHERE_API_KEY");
+  EXPECT_EQ(p->auth_header, "authorization");
+  EXPECT_TRUE(IsKnownProviderType("cohere"));
+  ProviderOperations ops = SupportedOperations("cohere");
+  EXPECT_TRUE(ops.chat && ops.chat_stream && ops.embed);
+  ProviderOperations none = SupportedOperations("no-such-type");
+  EXPECT_FALSE(none.chat || none.chat_stream || none.embed);
+  ::across::config::v1::ProviderConfig cfg;
+  cfg.set_id("co");
+  cfg.set_type("cohere");
+  cfg.set_base_url(p->base_url);
+  auto made = MakeProvider(cfg, "k");
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_EQ((*made)->info().type, "cohere");
 }
 
 }  // namespace

@@ -23,8 +23,8 @@ namespace v1 = ::across::gateway::v1;
 const std::string kDir = "tests/providers/cohere/fixtures/";
 
 v1::ChatRequest ClientChat(const std::string& name) {
-  auto parsed =
-      openai::ParseChatRequest(golden::LoadJsonText(kDir + name + ".client.json"));
+  auto parsed = openai::ParseChatRequest(
+      golden::LoadJsonText(kDir + name + ".client.json"));
   EXPECT_TRUE(parsed.ok()) << name << ": " << parsed.error().message;
   return parsed.ok() ? parsed->request : v1::ChatRequest();
 }
@@ -58,11 +58,10 @@ Streamed Play(const std::string& file, size_t step = 4096) {
   SseParser parser;
   Streamed out;
   for (size_t i = 0; i < sse.size() && out.status.ok(); i += step) {
-    parser.Feed(std::string_view(sse).substr(i, step),
-                [&](const SseEvent& ev) {
-                  out.status = t.OnEvent(ev.event, ev.data, &out.chunks);
-                  return out.status.ok();
-                });
+    parser.Feed(std::string_view(sse).substr(i, step), [&](const SseEvent& ev) {
+      out.status = t.OnEvent(ev.event, ev.data, &out.chunks);
+      return out.status.ok();
+    });
   }
   out.done = t.done();
   return out;
@@ -92,7 +91,7 @@ std::vector<StreamedCall> Calls(const std::vector<v1::ChatChunk>& chunks) {
   return calls;
 }
 
-// ---- Requests ----------------------------------------------------------------
+// ---- Requests -------------------------------------------------------------
 
 TEST(CohereChatRequest, PlainChat) { ExpectRequestMatches("chat_plain"); }
 
@@ -116,7 +115,8 @@ TEST(CohereChatRequest, StreamFlagOnlyWhenStreaming) {
   EXPECT_EQ(v.at("stream"), json::value(true));
   EXPECT_EQ(v.at("model"), json::value("m"));  // the upstream name wins
   // A client's own "stream" in extra_params never leaks into a unary call.
-  (*req.mutable_extra_params()->mutable_fields())["stream"].set_bool_value(true);
+  (*req.mutable_extra_params()->mutable_fields())["stream"].set_bool_value(
+      true);
   auto unary = cohere::BuildChatRequestBody(req, "m", false);
   ASSERT_TRUE(unary.ok());
   EXPECT_EQ(golden::Parse(*unary).get_object().if_contains("stream"), nullptr);
@@ -193,10 +193,11 @@ TEST(CohereChatRequest, RejectsWhatCohereCannotExpress) {
   EXPECT_TRUE(cohere::BuildChatRequestBody(req, "m", false).ok());
 }
 
-// ---- Responses ---------------------------------------------------------------
+// ---- Responses ------------------------------------------------------------
 
 TEST(CohereChatResponse, PlainChat) {
-  v1::ChatResponse r = Response("chat_plain.response.json", "command-a-03-2025");
+  v1::ChatResponse r =
+      Response("chat_plain.response.json", "command-a-03-2025");
   EXPECT_EQ(r.id(), "5a50480a-cf52-46f0-af01-53d18539bd31");
   EXPECT_EQ(r.model(), "command-a-03-2025");
   EXPECT_GT(r.created(), 0);
@@ -289,7 +290,7 @@ TEST(CohereFinishReason, Mapping) {
             v1::FINISH_REASON_UNSPECIFIED);
 }
 
-// ---- Streams -------------------------------------------------------------------
+// ---- Streams --------------------------------------------------------------
 
 TEST(CohereStream, TextWithMaxTokens) {
   for (size_t step : {size_t{4096}, size_t{1}, size_t{7}}) {
@@ -379,20 +380,23 @@ TEST(CohereStream, ErrorPayloadsAndGarbage) {
   // Unknown and annotation events are skipped; [DONE] alone ends a stream.
   cohere::StreamTranslator u("m", 1);
   EXPECT_TRUE(u.OnEvent("citation-start", R"({"type":"citation-start",
-      "index":0,"delta":{"message":{"citations":{"start":0}}}})", &out).ok());
+      "index":0,"delta":{"message":{"citations":{"start":0}}}})",
+                        &out)
+                  .ok());
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(u.OnEvent("", "[DONE]", &out).ok());
   EXPECT_TRUE(u.done());
 }
 
-// ---- Errors --------------------------------------------------------------------
+// ---- Errors ---------------------------------------------------------------
 
 TEST(CohereErrors, Bodies) {
-  Error e = cohere::ParseError(429, golden::Read(kDir + "error_429.json"),
-                               "cohere");
+  Error e =
+      cohere::ParseError(429, golden::Read(kDir + "error_429.json"), "cohere");
   EXPECT_EQ(e.http_status, 429);
   EXPECT_EQ(e.type, "rate_limit_error");
-  EXPECT_EQ(e.message, "cohere: trial key rate limit exceeded, try again later");
+  EXPECT_EQ(e.message,
+            "cohere: trial key rate limit exceeded, try again later");
 
   e = cohere::ParseError(400, golden::Read(kDir + "error_400.json"), "co");
   EXPECT_EQ(e.http_status, 400);
@@ -410,11 +414,11 @@ TEST(CohereErrors, Bodies) {
   EXPECT_EQ(e.message, "cohere: HTTP 503: <html>Service Unavailable</html>");
 }
 
-// ---- Embed ---------------------------------------------------------------------
+// ---- Embed ----------------------------------------------------------------
 
 TEST(CohereEmbed, Request) {
-  auto req =
-      openai::ParseEmbedRequest(golden::LoadJsonText(kDir + "embed.client.json"));
+  auto req = openai::ParseEmbedRequest(
+      golden::LoadJsonText(kDir + "embed.client.json"));
   ASSERT_TRUE(req.ok()) << req.error().message;
   golden::ExpectJsonEq(
       golden::Parse(cohere::BuildEmbedRequestBody(*req, req->model())),
@@ -432,8 +436,8 @@ TEST(CohereEmbed, Defaults) {
 }
 
 TEST(CohereEmbed, Response) {
-  auto r = cohere::ParseEmbedResponse(golden::Read(kDir + "embed.response.json"),
-                                      "embed-v4.0");
+  auto r = cohere::ParseEmbedResponse(
+      golden::Read(kDir + "embed.response.json"), "embed-v4.0");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->model(), "embed-v4.0");
   ASSERT_EQ(r->data_size(), 2);

@@ -79,11 +79,10 @@ void ExpectJsonEq(const json::value& actual, const json::value& expected,
       const json::value* ev = e.if_contains(k);
       const std::string sub = path + "." + k;
       if (av == nullptr) {
-        ADD_FAILURE() << "missing " << sub << " (want "
-                      << json::serialize(*ev) << ")";
+        ADD_FAILURE() << "missing " << sub << " (want " << json::serialize(*ev)
+                      << ")";
       } else if (ev == nullptr) {
-        ADD_FAILURE() << "unexpected " << sub << " = "
-                      << json::serialize(*av);
+        ADD_FAILURE() << "unexpected " << sub << " = " << json::serialize(*av);
       } else {
         ExpectJsonEq(*av, *ev, sub);
       }
@@ -99,8 +98,8 @@ void ExpectJsonEq(const json::value& actual, const json::value& expected,
     }
     return;
   }
-  EXPECT_EQ(json::serialize(actual), json::serialize(expected)) << "at "
-                                                                 << path;
+  EXPECT_EQ(json::serialize(actual), json::serialize(expected))
+      << "at " << path;
 }
 
 }  // namespace across::golden

@@ -114,9 +114,9 @@ class LocalUpstream {
                          " X\r\nContent-Type: " + r.content_type + "\r\n" +
                          r.extra_headers;
       if (r.sse_pieces.empty()) {
-        co_await Write(sock, head + "Content-Length: " +
-                                 std::to_string(r.body.size()) + "\r\n\r\n" +
-                                 r.body);
+        co_await Write(
+            sock, head + "Content-Length: " + std::to_string(r.body.size()) +
+                      "\r\n\r\n" + r.body);
         continue;
       }
       co_await Write(sock, head + "Transfer-Encoding: chunked\r\n\r\n");

@@ -213,8 +213,7 @@ class GeminiProviderTest : public ::testing::Test {
 };
 
 std::string FixtureBody(std::string_view name) {
-  return json::serialize(
-      gemini::testing::LoadJson(name).at("gemini_response"));
+  return json::serialize(gemini::testing::LoadJson(name).at("gemini_response"));
 }
 
 TEST_F(GeminiProviderTest, ChatSendsRequestAndParsesAnswer) {
@@ -385,7 +384,8 @@ TEST_F(GeminiProviderTest, EmbedBatchAndSingle) {
   req.set_model("alias");
   req.add_input("a");
   req.add_input("b");
-  auto r = RunCo<Result<v1::EmbedResponse>>([&] { return p.Embed(call_, req); });
+  auto r =
+      RunCo<Result<v1::EmbedResponse>>([&] { return p.Embed(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(server_->requests[0].target(),
             "/v1beta/models/gemini-upstream:batchEmbedContents");

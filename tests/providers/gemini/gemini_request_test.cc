@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value_to.hpp>
 
+#include "providers/gemini/gemini_tool_ids.h"
 #include "tests/providers/gemini/fixture_util.h"
 
 namespace across::gemini {
@@ -29,8 +30,7 @@ json::value Parse(const std::string& body) {
 void CheckChatFixture(std::string_view name) {
   SCOPED_TRACE(std::string(name));
   const json::value fx = LoadJson(name);
-  const v1::ChatRequest req =
-      testing::ParseOpenAiChat(fx.at("openai_request"));
+  const v1::ChatRequest req = testing::ParseOpenAiChat(fx.at("openai_request"));
   auto body = BuildChatRequestBody(req);
   ASSERT_TRUE(body.ok()) << body.error().message;
   auto diffs = Diff(fx.at("gemini_request"), Parse(*body), /*exact=*/true);
@@ -47,7 +47,9 @@ TEST(GeminiRequest, ToolRoundTrip) {
   CheckChatFixture("tool_round_trip.request.json");
 }
 
-TEST(GeminiRequest, ImageInput) { CheckChatFixture("image_input.request.json"); }
+TEST(GeminiRequest, ImageInput) {
+  CheckChatFixture("image_input.request.json");
+}
 
 TEST(GeminiRequest, JsonSchemaResponseFormat) {
   CheckChatFixture("json_schema.request.json");
@@ -71,9 +73,13 @@ void CheckEmbedFixture(std::string_view name) {
             json::value_to<std::string>(fx.at("path")));
 }
 
-TEST(GeminiRequest, EmbedSingle) { CheckEmbedFixture("embed_single.request.json"); }
+TEST(GeminiRequest, EmbedSingle) {
+  CheckEmbedFixture("embed_single.request.json");
+}
 
-TEST(GeminiRequest, EmbedBatch) { CheckEmbedFixture("embed_batch.request.json"); }
+TEST(GeminiRequest, EmbedBatch) {
+  CheckEmbedFixture("embed_batch.request.json");
+}
 
 TEST(GeminiRequest, ToolChoiceModes) {
   v1::ChatRequest r;
@@ -83,8 +89,9 @@ TEST(GeminiRequest, ToolChoiceModes) {
   auto* t = r.add_tools();
   t->set_type("function");
   t->mutable_function()->set_name("f");
-  for (auto [mode, want] : {std::pair{"none", "NONE"}, std::pair{"auto", "AUTO"},
-                            std::pair{"required", "ANY"}}) {
+  for (auto [mode, want] :
+       {std::pair{"none", "NONE"}, std::pair{"auto", "AUTO"},
+        std::pair{"required", "ANY"}}) {
     r.mutable_tool_choice()->set_mode(mode);
     auto body = BuildChatRequestBody(r);
     ASSERT_TRUE(body.ok());
@@ -92,9 +99,9 @@ TEST(GeminiRequest, ToolChoiceModes) {
     EXPECT_EQ(v.at("toolConfig").at("functionCallingConfig"),
               (json::object{{"mode", want}}))
         << mode;
-    EXPECT_EQ(v.at("tools"),
-              (json::array{json::object{
-                  {"functionDeclarations", json::array{json::object{{"name", "f"}}}}}}));
+    EXPECT_EQ(v.at("tools"), (json::array{json::object{
+                                 {"functionDeclarations",
+                                  json::array{json::object{{"name", "f"}}}}}}));
   }
 }
 
@@ -117,9 +124,10 @@ TEST(GeminiRequest, ToolResultForUnknownCallIsRejected) {
   body = BuildChatRequestBody(r);
   ASSERT_TRUE(body.ok()) << body.error().message;
   EXPECT_EQ(Parse(*body).at("contents").at(0).at("parts").at(1),
-            (json::object{{"functionResponse",
-                           json::object{{"name", "lookup"},
-                                        {"response", json::object{{"output", 42}}}}}}));
+            (json::object{
+                {"functionResponse",
+                 json::object{{"name", "lookup"},
+                              {"response", json::object{{"output", 42}}}}}}));
 }
 
 TEST(GeminiRequest, BadInputsAreInvalidRequests) {
@@ -156,13 +164,34 @@ TEST(GeminiRequest, BadInputsAreInvalidRequests) {
 TEST(GeminiRequest, ModelPaths) {
   EXPECT_EQ(MethodPath("gemini-2.0-flash", "generateContent"),
             "/models/gemini-2.0-flash:generateContent");
-  EXPECT_EQ(MethodPath("models/gemini-2.0-flash", "streamGenerateContent?alt=sse"),
-            "/models/gemini-2.0-flash:streamGenerateContent?alt=sse");
+  EXPECT_EQ(
+      MethodPath("models/gemini-2.0-flash", "streamGenerateContent?alt=sse"),
+      "/models/gemini-2.0-flash:streamGenerateContent?alt=sse");
   EXPECT_EQ(MethodPath("tunedModels/my-model-1", "generateContent"),
             "/tunedModels/my-model-1:generateContent");
   // A model name cannot smuggle in a query or a fragment.
   EXPECT_EQ(MethodPath("evil?key=x#y", "generateContent"),
             "/models/evil%3Fkey%3Dx%23y:generateContent");
+}
+
+}  // namespace
+}  // namespace across::gemini
+
+namespace across::gemini {
+namespace {
+
+TEST(GeminiToolIds, ThoughtSignatureRoundTrip) {
+  EXPECT_EQ(ToolCallId(3, ""), "call_3");
+  EXPECT_EQ(ThoughtSignatureOf("call_3"), "");
+  for (std::string sig : {"Cr0B+dHt/im9sg==", "AAAA", "a+/b", "Zm9vYg=="}) {
+    const std::string id = ToolCallId(0, sig);
+    EXPECT_EQ(id.find_first_not_of(
+                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789_-"),
+              std::string::npos)
+        << id;
+    EXPECT_EQ(ThoughtSignatureOf(id), sig) << id;
+  }
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/value_to.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_to.hpp>
 
 #include "providers/gemini/gemini_error.h"
 #include "providers/openai/openai_wire.h"
@@ -35,7 +35,9 @@ void CheckResponseFixture(std::string_view name) {
   EXPECT_TRUE(diffs.empty()) << Describe(diffs) << "\nanswer: " << out;
 }
 
-TEST(GeminiResponse, PlainChat) { CheckResponseFixture("plain_chat.response.json"); }
+TEST(GeminiResponse, PlainChat) {
+  CheckResponseFixture("plain_chat.response.json");
+}
 
 TEST(GeminiResponse, ParallelToolCalls) {
   CheckResponseFixture("tool_call.response.json");
@@ -61,8 +63,8 @@ TEST(GeminiResponse, FinishReasonMapping) {
   EXPECT_EQ(MapFinishReason("STOP", false), v1::FINISH_REASON_STOP);
   EXPECT_EQ(MapFinishReason("STOP", true), v1::FINISH_REASON_TOOL_CALLS);
   EXPECT_EQ(MapFinishReason("MAX_TOKENS", true), v1::FINISH_REASON_LENGTH);
-  for (const char* r : {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT",
-                        "SPII", "IMAGE_SAFETY"}) {
+  for (const char* r : {"SAFETY", "RECITATION", "BLOCKLIST",
+                        "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}) {
     EXPECT_EQ(MapFinishReason(r, false), v1::FINISH_REASON_CONTENT_FILTER) << r;
   }
   EXPECT_EQ(MapFinishReason("OTHER", false), v1::FINISH_REASON_STOP);
@@ -72,8 +74,8 @@ TEST(GeminiResponse, FinishReasonMapping) {
 }
 
 TEST(GeminiResponse, MalformedBodiesAre502) {
-  for (std::string_view body : {"not json", "[]", R"({"candidates":[]})",
-                                R"({"usageMetadata":{}})"}) {
+  for (std::string_view body :
+       {"not json", "[]", R"({"candidates":[]})", R"({"usageMetadata":{}})"}) {
     auto r = ParseChatResponse(body, kDefaults, "gemini");
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.error().http_status, 502);
@@ -116,10 +118,9 @@ TEST(GeminiErrors, FixtureBodies) {
     const std::string name = json::value_to<std::string>(c.at("name"));
     SCOPED_TRACE(name);
     const int status = static_cast<int>(c.at("http_status").as_int64());
-    const std::string body =
-        c.as_object().contains("raw_body")
-            ? json::value_to<std::string>(c.at("raw_body"))
-            : json::serialize(c.at("body"));
+    const std::string body = c.as_object().contains("raw_body")
+                                 ? json::value_to<std::string>(c.at("raw_body"))
+                                 : json::serialize(c.at("body"));
     Error e = ParseUpstreamError(status, body, "gemini");
     json::object got{{"http_status", e.http_status},
                      {"type", e.type},

@@ -46,9 +46,10 @@ TEST(GeminiSchema, EnumsAndFormats) {
 }
 
 TEST(GeminiSchema, RefsAndDepth) {
-  Expect(R"({"definitions":{"N":{"type":"integer"}},
+  Expect(
+      R"({"definitions":{"N":{"type":"integer"}},
              "type":"object","properties":{"n":{"$ref":"#/definitions/N","description":"count"}}})",
-         R"({"type":"object","properties":{"n":{"type":"integer","description":"count"}}})");
+      R"({"type":"object","properties":{"n":{"type":"integer","description":"count"}}})");
   Expect(R"({"$ref":"#/$defs/Missing"})", R"({})");
   // A self-referential schema is cut off instead of recursing forever.
   json::object tree = SanitizeSchema(S(R"({"$defs":{"T":{"type":"object",

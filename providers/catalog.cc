@@ -100,6 +100,7 @@ ProviderOperations SupportedOperations(std::string_view type) {
       {"cohere", {true, true, true}},
       {"gemini", {true, true, true}},
       {"bedrock", {true, true, true}},  // embed: Titan and Cohere models
+      {"anthropic", {true, true, false}},  // no embeddings API
   };
   for (const Row& r : kRows) {
     if (r.type == type) return r.ops;

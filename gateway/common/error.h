@@ -29,6 +29,9 @@ struct Error {
   std::string param;
   // Upstream's Retry-After hint.
   std::optional<std::chrono::milliseconds> retry_after;
+  // Structured details as JSON text (guardrail results for a 446); the HTTP
+  // front end adds them to the error body, gRPC sends them as a trailer.
+  std::string details;
 
   // Builders for the common cases; `type` follows from the status.
   static Error InvalidRequest(std::string message, std::string param = "",

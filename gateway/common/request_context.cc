@@ -22,6 +22,8 @@ void RoutingHeaders::Accept(std::string_view name, std::string_view value) {
     trace_id = std::string(value);
   } else if (EqualsIgnoreCase(name, kMetadataHeader)) {
     metadata = std::string(value);
+  } else if (EqualsIgnoreCase(name, "x-across-guardrails")) {
+    guardrails = std::string(value);
   } else if (EqualsIgnoreCase(name, "authorization")) {
     authorization = std::string(value);
   } else if (EqualsIgnoreCase(name, "x-portkey-provider")) {

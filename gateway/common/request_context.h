@@ -19,6 +19,7 @@ struct RoutingHeaders {
   std::string config;         // x-across-config (or x-portkey-config)
   bool portkey_config = false;  // config came in x-portkey-config
   std::string metadata;       // x-across-metadata / x-portkey-metadata (JSON)
+  std::string guardrails;     // x-across-guardrails (JSON input/output lists)
   std::string trace_id;       // x-across-trace-id (or x-portkey-trace-id)
   std::string authorization;  // Authorization (forwarded when no key is set)
 
@@ -60,6 +61,10 @@ struct RequestContext {
   // and the upstream attempts made.
   std::string target_path;
   int attempts = 0;
+  // Guardrails: "input=<verdict>;output=<verdict>" and the results (JSON
+  // array, matched text masked); empty when no guardrail ran.
+  std::string guardrail_verdict;
+  std::string guardrail_results;
 
   // Time left before the deadline (zero if passed).
   Clock::duration Remaining() const;

@@ -136,6 +136,9 @@ Result<std::unique_ptr<Engine>> Engine::Create(
                                           engine->CompileOptionsFor(RequestContext{}));
   if (!table.ok()) return table.error();
   engine->routes_ = std::move(table.value());
+  auto guardrails = GuardrailCatalog::Build(config);
+  if (!guardrails.ok()) return guardrails.error();
+  engine->guardrails_ = std::move(guardrails.value());
   return engine;
 }
 
@@ -284,6 +287,26 @@ asio::awaitable<Result<v1::ChatResponse>> Engine::Chat(
   if (auto valid = ValidateChatRequest(request); !valid.ok()) {
     co_return valid.error();
   }
+  GuardrailPlan plan;
+  if (guardrails_ != nullptr) {
+    auto planned = guardrails_->PlanFor(ctx, request.model());
+    if (!planned.ok()) co_return planned.error();
+    plan = std::move(planned.value());
+  }
+  if (plan.empty()) co_return co_await RoutedChat(ctx, request);
+  GuardrailState state;
+  v1::ChatRequest guarded = request;
+  auto input = co_await RunInputGuardrails(plan, ctx, guarded, state);
+  if (!input.ok()) co_return input.error();
+  auto result = co_await RoutedChat(ctx, guarded);
+  if (!result.ok()) co_return result;
+  auto output = co_await RunOutputGuardrails(plan, ctx, guarded, *result, state);
+  if (!output.ok()) co_return output.error();
+  co_return result;
+}
+
+asio::awaitable<Result<v1::ChatResponse>> Engine::RoutedChat(
+    RequestContext& ctx, const v1::ChatRequest& request) {
   auto route = SelectRoute(ctx, request.model());
   if (!route.ok()) co_return route.error();
   auto facts = Facts(ctx, request, **route);
@@ -310,6 +333,29 @@ asio::awaitable<Status> Engine::ChatStream(RequestContext& ctx,
   if (auto valid = ValidateChatRequest(request); !valid.ok()) {
     co_return valid.error();
   }
+  GuardrailPlan plan;
+  if (guardrails_ != nullptr) {
+    auto planned = guardrails_->PlanFor(ctx, request.model());
+    if (!planned.ok()) co_return planned.error();
+    plan = std::move(planned.value());
+  }
+  if (plan.empty()) co_return co_await RoutedChatStream(ctx, request, sink, usage);
+  GuardrailState state;
+  v1::ChatRequest guarded = request;
+  auto input = co_await RunInputGuardrails(plan, ctx, guarded, state);
+  if (!input.ok()) co_return input.error();
+  if (plan.output.empty()) co_return co_await RoutedChatStream(ctx, guarded, sink, usage);
+  GuardedSink guarded_sink(plan, ctx, guarded, state, sink);
+  auto status = co_await RoutedChatStream(ctx, guarded, guarded_sink, usage);
+  // A deny ends the stream with the guardrail's error, whatever the
+  // provider made of the interrupted write.
+  if (guarded_sink.denied()) co_return *guarded_sink.denied();
+  co_return status;
+}
+
+asio::awaitable<Status> Engine::RoutedChatStream(RequestContext& ctx,
+                                                 const v1::ChatRequest& request,
+                                                 ChunkSink& sink, v1::Usage* usage) {
   auto route = SelectRoute(ctx, request.model());
   if (!route.ok()) co_return route.error();
   auto facts = Facts(ctx, request, **route);

@@ -11,6 +11,7 @@
 #include "gateway/common/error.h"
 #include "gateway/common/request_context.h"
 #include "gateway/engine/access_log.h"
+#include "gateway/engine/guardrail_runner.h"
 #include "gateway/engine/model_registry.h"
 #include "gateway/routing/routing.h"
 #include "metrics/metrics.h"
@@ -62,6 +63,11 @@ class Engine {
   // Picks the route for a request: a per-request config header, a named
   // route, the x-across-provider header, or the model table.
   Result<RoutePtr> SelectRoute(RequestContext& ctx, std::string_view model);
+  asio::awaitable<Result<v1::ChatResponse>> RoutedChat(RequestContext& ctx,
+                                                       const v1::ChatRequest& request);
+  asio::awaitable<Status> RoutedChatStream(RequestContext& ctx,
+                                           const v1::ChatRequest& request,
+                                           ChunkSink& sink, v1::Usage* usage);
   Result<boost::json::object> Facts(const RequestContext& ctx,
                                     const google::protobuf::Message& request,
                                     const routing::Route& route) const;
@@ -73,6 +79,7 @@ class Engine {
   std::unique_ptr<routing::RoutingMetrics> routing_metrics_;
   std::unique_ptr<routing::TargetStateRegistry> target_states_;
   std::unique_ptr<routing::RouteTable> routes_;
+  std::unique_ptr<GuardrailCatalog> guardrails_;
   // One precompiled single-target route per configured model.
   std::map<std::string, RoutePtr, std::less<>> model_routes_;
   bool allow_request_configs_ = true;

@@ -43,6 +43,10 @@ void AddOutcomeTrailers(grpc::CallbackServerContext* context, const RequestConte
   }
   context->AddTrailingMetadata(std::string(kAttemptsHeader), std::to_string(ctx.attempts));
   context->AddTrailingMetadata(std::string(kTraceIdHeader), ctx.trace_id);
+  if (!ctx.guardrail_verdict.empty()) {
+    context->AddTrailingMetadata("x-across-guardrail-verdict", ctx.guardrail_verdict);
+    context->AddTrailingMetadata("x-across-guardrail-results", ctx.guardrail_results);
+  }
 }
 
 void AddRoutingMetadata(grpc::CallbackServerContext* context, const RequestContext& ctx) {

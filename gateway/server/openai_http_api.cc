@@ -29,6 +29,20 @@ void SetCommonHeaders(Response& res, const RequestContext* ctx) {
   if (!ctx->upstream_model.empty()) res.set(kModelHeader, ctx->upstream_model);
   if (!ctx->target_path.empty()) res.set(kTargetHeader, ctx->target_path);
   if (ctx->attempts > 0) res.set(kAttemptsHeader, std::to_string(ctx->attempts));
+  if (!ctx->guardrail_verdict.empty()) {
+    res.set("x-across-guardrail-verdict", ctx->guardrail_verdict);
+  }
+}
+
+// Adds `"guardrail_results": [...]` beside the top-level keys of a JSON
+// object body (OpenAI SDKs ignore unknown keys; Portkey users expect the
+// results in the body).
+void AddGuardrailResults(std::string& body, const std::string& results) {
+  if (results.empty() || body.empty() || body.back() != '}') return;
+  body.pop_back();
+  body += ",\"guardrail_results\":";
+  body += results;
+  body += '}';
 }
 
 Response JsonResponse(const OpenAiHttpApi::Request& req, http::status status,
@@ -44,8 +58,10 @@ Response JsonResponse(const OpenAiHttpApi::Request& req, http::status status,
 
 Response ErrorResponse(const OpenAiHttpApi::Request& req, const Error& error,
                        const RequestContext* ctx) {
+  std::string body = openai::SerializeError(error);
+  AddGuardrailResults(body, error.details);
   Response res = JsonResponse(req, static_cast<http::status>(error.http_status),
-                              openai::SerializeError(error), ctx);
+                              std::move(body), ctx);
   if (error.retry_after) {
     auto seconds = (error.retry_after->count() + 999) / 1000;
     res.set(http::field::retry_after, std::to_string(seconds));
@@ -110,6 +126,9 @@ class SseSink final : public ChunkSink {
       res.set(kModelHeader, ctx_.upstream_model);
       // Streams commit to one target before the first byte: known by now.
       if (!ctx_.target_path.empty()) res.set(kTargetHeader, ctx_.target_path);
+      if (!ctx_.guardrail_verdict.empty()) {
+        res.set("x-across-guardrail-verdict", ctx_.guardrail_verdict);
+      }
       res.keep_alive(req_.keep_alive());
       res.chunked(true);
       http::response_serializer<http::empty_body> sr{res};
@@ -230,9 +249,9 @@ asio::awaitable<bool> OpenAiHttpApi::Chat(beast::tcp_stream& stream, Request& re
       co_return co_await Send(stream, ErrorResponse(req, result.error(), &ctx));
     }
     engine_.End(ctx, nullptr, &result->usage());
-    co_return co_await Send(stream, JsonResponse(req, http::status::ok,
-                                                 openai::SerializeChatResponse(*result),
-                                                 &ctx));
+    std::string body = openai::SerializeChatResponse(*result);
+    AddGuardrailResults(body, ctx.guardrail_results);
+    co_return co_await Send(stream, JsonResponse(req, http::status::ok, std::move(body), &ctx));
   }
 
   ctx.operation = "chat_stream";

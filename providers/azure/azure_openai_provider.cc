@@ -50,7 +50,10 @@ std::string AzureOpenAiPath(const ::across::config::v1::ProviderConfig& cfg,
   }
   std::string_view version = cfg.api_version();
   if (version.empty()) version = kAzureDefaultApiVersion;
-  path = "/openai/deployments/";
+  // Tolerate a base URL that already names the "/openai" prefix.
+  std::string_view base = cfg.base_url();
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  path = base.ends_with("/openai") ? "/deployments/" : "/openai/deployments/";
   path += Encode(deployment);
   path += '/';
   path += operation;

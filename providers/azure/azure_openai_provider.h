@@ -37,7 +37,7 @@ bool IsAzureV1BaseUrl(std::string_view base_url);
 // The path (and query) appended to cfg.base_url for `operation`
 // ("chat/completions" or "embeddings") on `deployment`, in the layout the
 // base URL selects. The deployment name is percent-encoded as one path
-// segment.
+// segment. A resource URL that already ends in "/openai" is accepted.
 std::string AzureOpenAiPath(const ::across::config::v1::ProviderConfig& cfg,
                             std::string_view operation,
                             std::string_view deployment);

@@ -307,7 +307,10 @@ Result<std::string> BuildChatRequestBody(const v1::ChatRequest& r,
     body["tools"] = std::move(tools);
     if (strict) body["strict_tools"] = true;
   }
-  if (!forced.empty()) {
+  // tool_choice only means something next to tools.
+  if (r.tools_size() == 0) {
+    // Nothing to choose from.
+  } else if (!forced.empty()) {
     body["tool_choice"] = "REQUIRED";
   } else if (r.tool_choice().mode() == "none") {
     body["tool_choice"] = "NONE";

@@ -51,6 +51,9 @@ TEST(AzureOpenAiPath, DeploymentsLayout) {
   EXPECT_EQ(AzureOpenAiPath(cfg, "embeddings", "a/b?c=d e"),
             "/openai/deployments/a%2Fb%3Fc%3Dd%20e/embeddings"
             "?api-version=2025-04-01-preview");
+  cfg.set_base_url("https://myres.openai.azure.com/openai/");
+  EXPECT_EQ(AzureOpenAiPath(cfg, "embeddings", "e"),
+            "/deployments/e/embeddings?api-version=2025-04-01-preview");
 }
 
 TEST(AzureOpenAiPath, V1Layout) {

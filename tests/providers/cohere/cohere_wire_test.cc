@@ -146,6 +146,15 @@ TEST(CohereChatRequest, ForcedFunctionKeepsOnlyThatTool) {
             nullptr);
 }
 
+TEST(CohereChatRequest, ToolChoiceWithoutToolsIsDropped) {
+  v1::ChatRequest req = ClientChat("chat_plain");
+  req.mutable_tool_choice()->set_mode("required");
+  auto body = cohere::BuildChatRequestBody(req, "m", false);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(golden::Parse(*body).get_object().if_contains("tool_choice"),
+            nullptr);
+}
+
 TEST(CohereChatRequest, JsonSchemaResponseFormat) {
   auto parsed = openai::ParseChatRequest(R"({"model":"m","messages":[
       {"role":"user","content":"Describe a person as JSON"}],

@@ -153,6 +153,9 @@ asio::awaitable<Status> Execution::RunLeaf(const Node& node) {
     outcome_.upstream_model = std::string(model);
     ctx_.provider = t.provider;
     ctx_.upstream_model = outcome_.upstream_model;
+    // Streams send their headers at the first chunk, before Execute returns.
+    ctx_.target_path = t.path;
+    ctx_.attempts = outcome_.attempts;
     AttemptInfo info(t, outcome_.upstream_model, outcome_.attempts, retry,
                      started, deadline);
 
@@ -235,14 +238,19 @@ asio::awaitable<Error> Execution::Watchdog(const Target& t, AttemptInfo& info) {
         next = std::min(next, limit);
       }
       // Idle time is only measured for callers that report chunks.
-      if (const auto last = info.last_chunk();
-          last && to.stream_idle.count() > 0) {
-        const auto limit = *last + to.stream_idle;
-        if (now >= limit) {
-          co_return RouteTimeout(t, "stream_idle_timeout",
-                                 "stream_idle_timeout", to.stream_idle);
+      if (to.stream_idle.count() > 0) {
+        if (const auto last = info.last_chunk()) {
+          const auto limit = *last + to.stream_idle;
+          if (now >= limit) {
+            co_return RouteTimeout(t, "stream_idle_timeout",
+                                   "stream_idle_timeout", to.stream_idle);
+          }
+          next = std::min(next, limit);
+        } else {
+          // No chunk yet: nothing wakes this loop when the first one
+          // arrives, so look again after one idle period.
+          next = std::min(next, now + to.stream_idle);
         }
-        next = std::min(next, limit);
       }
     }
     timer.expires_at(next);

@@ -228,9 +228,9 @@ class Translator {
         if (!s.ok()) return s.error();
         node.set_api_key(*s);
       } else if (key == "custom_host") {
-        auto s = String(v, field);
-        if (!s.ok()) return s.error();
-        node.set_base_url(*s);
+        return Fail(field,
+                    "is not allowed in a per-request config (per-request "
+                    "base URLs are not supported)");
       } else if (key == "override_params") {
         if (!v.is_object()) return Fail(field, "must be an object");
         *node.mutable_override_params() = ToProto(v.get_object());

@@ -126,6 +126,7 @@ class SseSink final : public ChunkSink {
       res.set(kModelHeader, ctx_.upstream_model);
       // Streams commit to one target before the first byte: known by now.
       if (!ctx_.target_path.empty()) res.set(kTargetHeader, ctx_.target_path);
+      if (ctx_.attempts > 0) res.set(kAttemptsHeader, std::to_string(ctx_.attempts));
       if (!ctx_.guardrail_verdict.empty()) {
         res.set("x-across-guardrail-verdict", ctx_.guardrail_verdict);
       }

@@ -187,8 +187,8 @@ TEST_F(AzureProviderTest, CompletionFilteredMapsToContentFilter) {
 }
 
 TEST_F(AzureProviderTest, PromptFilteredIsA400WithCodeContentFilter) {
-  upstream_.Push(
-      Reply::Json(400, golden::Read(kDir + "error_content_filter.json")));
+  upstream_.Push(Reply::Json(
+      400, golden::LoadJsonText(kDir + "error_content_filter.json")));
   AzureOpenAiProvider p = Deployments();
   v1::ChatRequest req = Client("chat_plain");
   UpstreamCall call{ctx_, kDeployment, ""};
@@ -204,9 +204,10 @@ TEST_F(AzureProviderTest, PromptFilteredIsA400WithCodeContentFilter) {
 }
 
 TEST_F(AzureProviderTest, RateLimitAndAuthErrors) {
-  upstream_.Push(Reply::Json(429, golden::Read(kDir + "error_429.json"),
+  upstream_.Push(Reply::Json(429, golden::LoadJsonText(kDir + "error_429.json"),
                              "retry-after-ms: 2500\r\nretry-after: 3\r\n"));
-  upstream_.Push(Reply::Json(401, golden::Read(kDir + "error_401.json")));
+  upstream_.Push(
+      Reply::Json(401, golden::LoadJsonText(kDir + "error_401.json")));
   AzureOpenAiProvider p = Deployments();
   v1::ChatRequest req = Client("chat_plain");
   UpstreamCall call{ctx_, kDeployment, ""};
@@ -282,8 +283,8 @@ TEST_F(AzureProviderTest, StreamFilteredMidWay) {
 }
 
 TEST_F(AzureProviderTest, V1LayoutWithEntraToken) {
-  upstream_.Push(
-      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(Reply::Json(
+      200, golden::LoadJsonText(kDir + "chat_plain.response.json")));
   ProviderConfig cfg = Config(upstream_.Origin() + "/openai/v1");
   cfg.set_auth_header("authorization");  // Microsoft Entra ID bearer token
   AzureOpenAiProvider p = Make(cfg, "entra-token-0123456789");
@@ -300,8 +301,8 @@ TEST_F(AzureProviderTest, V1LayoutWithEntraToken) {
 }
 
 TEST_F(AzureProviderTest, CallerKeyIsForwardedRawWhenNoneIsConfigured) {
-  upstream_.Push(
-      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(Reply::Json(
+      200, golden::LoadJsonText(kDir + "chat_plain.response.json")));
   AzureOpenAiProvider p = Make(Config(upstream_.Origin()), "");
   ctx_.headers.authorization = "Bearer callers-own-azure-key";
   v1::ChatRequest req = Client("chat_plain");
@@ -312,7 +313,8 @@ TEST_F(AzureProviderTest, CallerKeyIsForwardedRawWhenNoneIsConfigured) {
 }
 
 TEST_F(AzureProviderTest, Embeddings) {
-  upstream_.Push(Reply::Json(200, golden::Read(kDir + "embed.response.json")));
+  upstream_.Push(
+      Reply::Json(200, golden::LoadJsonText(kDir + "embed.response.json")));
   ProviderConfig cfg = Config(upstream_.Origin());
   cfg.set_api_version("2024-06-01");
   AzureOpenAiProvider p = Make(cfg);

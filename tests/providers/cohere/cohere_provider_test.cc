@@ -42,8 +42,8 @@ class CohereProviderTest : public testing::ProviderTest {
 };
 
 TEST_F(CohereProviderTest, ChatSendsTheFixtureRequest) {
-  upstream_.Push(
-      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(Reply::Json(
+      200, golden::LoadJsonText(kDir + "chat_plain.response.json")));
   CohereProvider p = Make();
   v1::ChatRequest req = Client("chat_plain");
   UpstreamCall call{ctx_, "command-a-03-2025", ""};
@@ -64,8 +64,8 @@ TEST_F(CohereProviderTest, ChatSendsTheFixtureRequest) {
 }
 
 TEST_F(CohereProviderTest, UpstreamModelReplacesTheAlias) {
-  upstream_.Push(
-      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(Reply::Json(
+      200, golden::LoadJsonText(kDir + "chat_plain.response.json")));
   CohereProvider p = Make();
   v1::ChatRequest req = Client("chat_plain");
   req.set_model("my-alias");
@@ -137,7 +137,7 @@ TEST_F(CohereProviderTest, TruncatedStreamIsAnError) {
 }
 
 TEST_F(CohereProviderTest, ErrorsKeepStatusRetryAfterAndHideTheKey) {
-  upstream_.Push(Reply::Json(429, golden::Read(kDir + "error_429.json"),
+  upstream_.Push(Reply::Json(429, golden::LoadJsonText(kDir + "error_429.json"),
                              "Retry-After: 2\r\n"));
   upstream_.Push(Reply::Json(
       401, std::string(R"({"id":"x","message":"invalid api token )") + kKey +
@@ -163,7 +163,8 @@ TEST_F(CohereProviderTest, ErrorsKeepStatusRetryAfterAndHideTheKey) {
 }
 
 TEST_F(CohereProviderTest, Embed) {
-  upstream_.Push(Reply::Json(200, golden::Read(kDir + "embed.response.json")));
+  upstream_.Push(
+      Reply::Json(200, golden::LoadJsonText(kDir + "embed.response.json")));
   CohereProvider p = Make();
   auto req = openai::ParseEmbedRequest(
       golden::LoadJsonText(kDir + "embed.client.json"));
@@ -180,8 +181,8 @@ TEST_F(CohereProviderTest, Embed) {
 }
 
 TEST_F(CohereProviderTest, CallerKeyGoesThroughWhenNoneIsConfigured) {
-  upstream_.Push(
-      Reply::Json(200, golden::Read(kDir + "chat_plain.response.json")));
+  upstream_.Push(Reply::Json(
+      200, golden::LoadJsonText(kDir + "chat_plain.response.json")));
   CohereProvider p = Make("");
   ctx_.headers.authorization = "Bearer caller-key-123456";
   v1::ChatRequest req = Client("chat_plain");

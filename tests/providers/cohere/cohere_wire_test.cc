@@ -40,7 +40,7 @@ void ExpectRequestMatches(const std::string& name) {
 }
 
 v1::ChatResponse Response(const std::string& file, std::string_view model) {
-  auto r = cohere::ParseChatResponse(golden::Read(kDir + file), model);
+  auto r = cohere::ParseChatResponse(golden::LoadJsonText(kDir + file), model);
   EXPECT_TRUE(r.ok()) << file << ": " << r.error().message;
   return r.ok() ? *r : v1::ChatResponse();
 }
@@ -53,7 +53,7 @@ struct Streamed {
 
 // Plays an SSE transcript through the translator, `step` bytes per read.
 Streamed Play(const std::string& file, size_t step = 4096) {
-  const std::string sse = golden::Read(kDir + file);
+  const std::string sse = golden::LoadJsonText(kDir + file);
   cohere::StreamTranslator t("command-a-03-2025", 1730000000);
   SseParser parser;
   Streamed out;
@@ -400,21 +400,23 @@ TEST(CohereStream, ErrorPayloadsAndGarbage) {
 // ---- Errors ---------------------------------------------------------------
 
 TEST(CohereErrors, Bodies) {
-  Error e =
-      cohere::ParseError(429, golden::Read(kDir + "error_429.json"), "cohere");
+  Error e = cohere::ParseError(
+      429, golden::LoadJsonText(kDir + "error_429.json"), "cohere");
   EXPECT_EQ(e.http_status, 429);
   EXPECT_EQ(e.type, "rate_limit_error");
   EXPECT_EQ(e.message,
             "cohere: trial key rate limit exceeded, try again later");
 
-  e = cohere::ParseError(400, golden::Read(kDir + "error_400.json"), "co");
+  e = cohere::ParseError(400, golden::LoadJsonText(kDir + "error_400.json"),
+                         "co");
   EXPECT_EQ(e.http_status, 400);
   EXPECT_EQ(e.type, "invalid_request_error");
   EXPECT_EQ(e.message,
             "co: invalid request: temperature must be between 0 and 1.0 "
             "inclusive.");
 
-  e = cohere::ParseError(401, golden::Read(kDir + "error_401.json"), "cohere");
+  e = cohere::ParseError(401, golden::LoadJsonText(kDir + "error_401.json"),
+                         "cohere");
   EXPECT_EQ(e.type, "authentication_error");
   EXPECT_EQ(e.message, "cohere: invalid api token");
 
@@ -446,7 +448,7 @@ TEST(CohereEmbed, Defaults) {
 
 TEST(CohereEmbed, Response) {
   auto r = cohere::ParseEmbedResponse(
-      golden::Read(kDir + "embed.response.json"), "embed-v4.0");
+      golden::LoadJsonText(kDir + "embed.response.json"), "embed-v4.0");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->model(), "embed-v4.0");
   ASSERT_EQ(r->data_size(), 2);

@@ -52,6 +52,14 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                  .Name("across_tokens_total")
                  .Help("Tokens reported by providers, by kind (prompt, completion, cached, reasoning).")
                  .Register(*registry_);
+  guardrail_results_ = &BuildCounter()
+                            .Name("across_guardrail_results_total")
+                            .Help("Guardrail checks run, by stage, kind, action and verdict.")
+                            .Register(*registry_);
+  guardrail_duration_ = &BuildHistogram()
+                             .Name("across_guardrail_duration_seconds")
+                             .Help("Time spent in one guardrail check, by kind.")
+                             .Register(*registry_);
   inflight_ = &BuildGauge()
                    .Name("across_inflight_requests")
                    .Help("Requests currently being handled.")
@@ -114,6 +122,18 @@ void Metrics::RequestFinished(const RequestRecord& r) {
   for (int i = 0; i < 4; ++i) {
     if (counts[i] > 0) s.tokens[i]->Increment(static_cast<double>(counts[i]));
   }
+}
+
+void Metrics::GuardrailChecked(std::string_view stage, std::string_view kind,
+                               std::string_view action, std::string_view verdict,
+                               double seconds) {
+  guardrail_results_
+      ->Add({{"stage", std::string(stage)},
+             {"kind", std::string(kind)},
+             {"action", std::string(action)},
+             {"verdict", std::string(verdict)}})
+      .Increment();
+  guardrail_duration_->Add({{"kind", std::string(kind)}}, OverheadBuckets()).Observe(seconds);
 }
 
 std::string Metrics::Serialize() const {

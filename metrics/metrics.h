@@ -45,6 +45,13 @@ class Metrics {
   // in-flight gauge).
   void RequestFinished(const RequestRecord& record);
 
+  // One guardrail check: stage input|output, kind (check type), action
+  // deny|flag|redact, verdict pass|fail. The guardrail id is not a label:
+  // per-request ids are client-chosen and would be unbounded.
+  void GuardrailChecked(std::string_view stage, std::string_view kind,
+                        std::string_view action, std::string_view verdict,
+                        double seconds);
+
   // Prometheus text exposition format (version 0.0.4).
   std::string Serialize() const;
 
@@ -73,6 +80,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* overhead_;
   prometheus::Family<prometheus::Counter>* tokens_;
   prometheus::Family<prometheus::Gauge>* inflight_;
+  prometheus::Family<prometheus::Counter>* guardrail_results_;
+  prometheus::Family<prometheus::Histogram>* guardrail_duration_;
 };
 
 }  // namespace across

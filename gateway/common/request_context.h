@@ -65,6 +65,12 @@ struct RequestContext {
   // array, matched text masked); empty when no guardrail ran.
   std::string guardrail_verdict;
   std::string guardrail_results;
+  // Tokens an upstream reported for an answer the gateway then refused
+  // (output guardrail deny): billed, so still metered.
+  struct TokenCounts {
+    long prompt = 0, completion = 0, cached = 0, reasoning = 0;
+  };
+  std::optional<TokenCounts> refused_usage;
 
   // Time left before the deadline (zero if passed).
   Clock::duration Remaining() const;

@@ -1,6 +1,7 @@
 #include "gateway/engine/engine.h"
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -112,7 +113,13 @@ void Engine::End(RequestContext& ctx, const Error* error, const v1::Usage* usage
   record.duration_seconds = Seconds(Clock::now() - ctx.start);
   record.upstream_seconds = Seconds(ctx.upstream_time);
   if (ctx.first_token) record.ttft_seconds = Seconds(*ctx.first_token - ctx.start);
-  if (usage != nullptr) {
+  if (usage == nullptr && ctx.refused_usage) {
+    // An answer the gateway refused was still produced (and billed).
+    record.prompt_tokens = ctx.refused_usage->prompt;
+    record.completion_tokens = ctx.refused_usage->completion;
+    record.cached_tokens = ctx.refused_usage->cached;
+    record.reasoning_tokens = ctx.refused_usage->reasoning;
+  } else if (usage != nullptr) {
     record.prompt_tokens = usage->prompt_tokens();
     record.completion_tokens = usage->completion_tokens();
     record.cached_tokens = usage->cached_tokens();
@@ -282,38 +289,53 @@ std::string Engine::TargetStatesJson() const {
   return boost::json::serialize(boost::json::object{{"targets", std::move(targets)}});
 }
 
+Result<GuardrailPlan> Engine::PlanFor(const RequestContext& ctx, std::string_view model,
+                                      const routing::Route& route) const {
+  if (guardrails_ == nullptr) return GuardrailPlan{};
+  return guardrails_->PlanFor(ctx, model, route.name());
+}
+
 asio::awaitable<Result<v1::ChatResponse>> Engine::Chat(
     RequestContext& ctx, const v1::ChatRequest& request) {
   if (auto valid = ValidateChatRequest(request); !valid.ok()) {
     co_return valid.error();
   }
-  GuardrailPlan plan;
-  if (guardrails_ != nullptr) {
-    auto planned = guardrails_->PlanFor(ctx, request.model());
-    if (!planned.ok()) co_return planned.error();
-    plan = std::move(planned.value());
-  }
-  if (plan.empty()) co_return co_await RoutedChat(ctx, request);
-  GuardrailState state;
-  v1::ChatRequest guarded = request;
-  auto input = co_await RunInputGuardrails(plan, ctx, guarded, state);
-  if (!input.ok()) co_return input.error();
-  auto result = co_await RoutedChat(ctx, guarded);
-  if (!result.ok()) co_return result;
-  auto output = co_await RunOutputGuardrails(plan, ctx, guarded, *result, state);
-  if (!output.ok()) co_return output.error();
-  co_return result;
-}
-
-asio::awaitable<Result<v1::ChatResponse>> Engine::RoutedChat(
-    RequestContext& ctx, const v1::ChatRequest& request) {
   auto route = SelectRoute(ctx, request.model());
   if (!route.ok()) co_return route.error();
-  auto facts = Facts(ctx, request, **route);
+  auto plan = PlanFor(ctx, request.model(), **route);
+  if (!plan.ok()) co_return plan.error();
+  if (plan->empty()) co_return co_await RoutedChat(ctx, **route, request, nullptr);
+  GuardrailState state(&metrics_);
+  v1::ChatRequest guarded = request;
+  auto input = co_await RunInputGuardrails(*plan, ctx, guarded, state);
+  if (!input.ok()) co_return input.error();
+  ResponseCheck check;
+  if (!plan->output.empty()) {
+    check = [&](v1::ChatResponse& response) -> asio::awaitable<Status> {
+      // Each attempt is judged on its own: earlier refusals stay in the
+      // results but do not decide this one's verdict.
+      auto status = co_await RunOutputGuardrails(*plan, ctx, guarded, response, state);
+      if (!status.ok()) {
+        const auto& u = response.usage();
+        ctx.refused_usage = RequestContext::TokenCounts{
+            u.prompt_tokens(), u.completion_tokens(), u.cached_tokens(),
+            u.reasoning_tokens()};
+      }
+      co_return status;
+    };
+  }
+  co_return co_await RoutedChat(ctx, **route, guarded, check);
+}
+
+asio::awaitable<Result<v1::ChatResponse>> Engine::RoutedChat(RequestContext& ctx,
+                                                             const routing::Route& route,
+                                                             const v1::ChatRequest& request,
+                                                             const ResponseCheck& check) {
+  auto facts = Facts(ctx, request, route);
   if (!facts.ok()) co_return facts.error();
   routing::RouteOutcome outcome;
   auto result = co_await routing::Execute<v1::ChatResponse>(
-      **route, ctx, {.facts = &*facts, .outcome = &outcome},
+      route, ctx, {.facts = &*facts, .outcome = &outcome},
       [&](const routing::Target& target,
           routing::AttemptInfo& attempt) -> asio::awaitable<Result<v1::ChatResponse>> {
         Provider* provider = registry_->FindProvider(target.provider);
@@ -321,7 +343,13 @@ asio::awaitable<Result<v1::ChatResponse>> Engine::RoutedChat(
         auto effective = WithOverrides(target, request, storage);
         if (!effective.ok()) co_return effective.error();
         UpstreamCall call{ctx, std::string(attempt.upstream_model()), target.api_key};
-        co_return co_await provider->Chat(call, **effective);
+        auto response = co_await provider->Chat(call, **effective);
+        if (response.ok() && check) {
+          auto checked = co_await check(*response);
+          if (!checked.ok()) co_return checked.error();
+          ctx.refused_usage.reset();
+        }
+        co_return response;
       });
   RecordOutcome(ctx, outcome);
   co_return result;
@@ -333,20 +361,20 @@ asio::awaitable<Status> Engine::ChatStream(RequestContext& ctx,
   if (auto valid = ValidateChatRequest(request); !valid.ok()) {
     co_return valid.error();
   }
-  GuardrailPlan plan;
-  if (guardrails_ != nullptr) {
-    auto planned = guardrails_->PlanFor(ctx, request.model());
-    if (!planned.ok()) co_return planned.error();
-    plan = std::move(planned.value());
-  }
-  if (plan.empty()) co_return co_await RoutedChatStream(ctx, request, sink, usage);
-  GuardrailState state;
+  auto route = SelectRoute(ctx, request.model());
+  if (!route.ok()) co_return route.error();
+  auto plan = PlanFor(ctx, request.model(), **route);
+  if (!plan.ok()) co_return plan.error();
+  if (plan->empty()) co_return co_await RoutedChatStream(ctx, **route, request, sink, usage);
+  GuardrailState state(&metrics_);
   v1::ChatRequest guarded = request;
-  auto input = co_await RunInputGuardrails(plan, ctx, guarded, state);
+  auto input = co_await RunInputGuardrails(*plan, ctx, guarded, state);
   if (!input.ok()) co_return input.error();
-  if (plan.output.empty()) co_return co_await RoutedChatStream(ctx, guarded, sink, usage);
-  GuardedSink guarded_sink(plan, ctx, guarded, state, sink);
-  auto status = co_await RoutedChatStream(ctx, guarded, guarded_sink, usage);
+  if (plan->output.empty()) {
+    co_return co_await RoutedChatStream(ctx, **route, guarded, sink, usage);
+  }
+  GuardedSink guarded_sink(*plan, ctx, guarded, state, sink);
+  auto status = co_await RoutedChatStream(ctx, **route, guarded, guarded_sink, usage);
   // A deny ends the stream with the guardrail's error, whatever the
   // provider made of the interrupted write.
   if (guarded_sink.denied()) co_return *guarded_sink.denied();
@@ -354,16 +382,15 @@ asio::awaitable<Status> Engine::ChatStream(RequestContext& ctx,
 }
 
 asio::awaitable<Status> Engine::RoutedChatStream(RequestContext& ctx,
+                                                 const routing::Route& route,
                                                  const v1::ChatRequest& request,
                                                  ChunkSink& sink, v1::Usage* usage) {
-  auto route = SelectRoute(ctx, request.model());
-  if (!route.ok()) co_return route.error();
-  auto facts = Facts(ctx, request, **route);
+  auto facts = Facts(ctx, request, route);
   if (!facts.ok()) co_return facts.error();
   MeteredSink metered(ctx, sink, usage);
   routing::RouteOutcome outcome;
   auto result = co_await routing::Execute<Ok>(
-      **route, ctx, {.facts = &*facts, .outcome = &outcome, .streaming = true},
+      route, ctx, {.facts = &*facts, .outcome = &outcome, .streaming = true},
       [&](const routing::Target& target,
           routing::AttemptInfo& attempt) -> asio::awaitable<Result<Ok>> {
         Provider* provider = registry_->FindProvider(target.provider);

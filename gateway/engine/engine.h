@@ -63,9 +63,17 @@ class Engine {
   // Picks the route for a request: a per-request config header, a named
   // route, the x-across-provider header, or the model table.
   Result<RoutePtr> SelectRoute(RequestContext& ctx, std::string_view model);
+  // Checks a response inside a routing attempt, so that a refusal (an
+  // output guardrail's 446) can be retried or fall back like any error.
+  using ResponseCheck =
+      std::function<asio::awaitable<Status>(v1::ChatResponse& response)>;
+  Result<GuardrailPlan> PlanFor(const RequestContext& ctx, std::string_view model,
+                                const routing::Route& route) const;
   asio::awaitable<Result<v1::ChatResponse>> RoutedChat(RequestContext& ctx,
-                                                       const v1::ChatRequest& request);
-  asio::awaitable<Status> RoutedChatStream(RequestContext& ctx,
+                                                       const routing::Route& route,
+                                                       const v1::ChatRequest& request,
+                                                       const ResponseCheck& check);
+  asio::awaitable<Status> RoutedChatStream(RequestContext& ctx, const routing::Route& route,
                                            const v1::ChatRequest& request,
                                            ChunkSink& sink, v1::Usage* usage);
   Result<boost::json::object> Facts(const RequestContext& ctx,

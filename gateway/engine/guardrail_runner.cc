@@ -22,6 +22,16 @@ namespace gr = ::across::guardrails;
 constexpr size_t kStreamCheckEvery = 256;
 constexpr size_t kRequestCacheLimit = 256;
 
+// "<field>: guardrail \"<id>\": <param>: <message>", leaving out what the
+// error does not know (a list-level error has no id or param).
+Error ListError(const std::string& field, const gr::ConfigError& e) {
+  std::string msg = field + ": ";
+  if (!e.guardrail_id.empty()) msg += "guardrail \"" + e.guardrail_id + "\": ";
+  if (!e.field.empty()) msg += e.field + ": ";
+  msg += e.message;
+  return Error::InvalidRequest(std::move(msg), field);
+}
+
 Result<gr::GuardrailList> CompileList(const google::protobuf::ListValue& list,
                                       const std::string& field) {
   if (list.values_size() == 0) return gr::GuardrailList{};
@@ -31,14 +41,7 @@ Result<gr::GuardrailList> CompileList(const google::protobuf::ListValue& list,
   boost::json::value value = boost::json::parse(json, ec);
   if (ec) return Error::InvalidRequest(field + ": not valid JSON", field);
   auto built = gr::BuildGuardrails(value);
-  if (!built.ok()) {
-    const auto& e = built.error();
-    std::string msg = field + ": ";
-    if (!e.guardrail_id.empty()) msg += "guardrail \"" + e.guardrail_id + "\": ";
-    if (!e.field.empty()) msg += e.field + ": ";
-    msg += e.message;
-    return Error::InvalidRequest(std::move(msg), field);
-  }
+  if (!built.ok()) return ListError(field, built.error());
   return std::move(built.value());
 }
 
@@ -139,7 +142,16 @@ std::string Verdict(const gr::StageOutcome& outcome) {
   return "pass";
 }
 
-void AddResults(GuardrailState& state, const gr::StageOutcome& outcome) {
+void AddResults(GuardrailState& state, const gr::StageOutcome& outcome,
+                std::string_view stage) {
+  if (state.metrics != nullptr) {
+    for (const auto& r : outcome.results) {
+      if (!r.final) continue;
+      state.metrics->GuardrailChecked(
+          stage, r.kind, gr::ActionName(r.action),
+          r.passed() ? "pass" : "fail", std::chrono::duration<double>(r.duration).count());
+    }
+  }
   boost::system::error_code ec;
   boost::json::value all = boost::json::parse(state.results_json, ec);
   if (ec || !all.is_array()) all = boost::json::array{};
@@ -193,11 +205,18 @@ Result<std::unique_ptr<GuardrailCatalog>> GuardrailCatalog::Build(
 }
 
 Result<GuardrailPlan> GuardrailCatalog::PlanFor(const RequestContext& ctx,
-                                                std::string_view model) const {
+                                                std::string_view model,
+                                                std::string_view route_name) const {
   GuardrailPlan plan = global_;
   if (auto it = by_model_.find(model); it != by_model_.end()) {
     Append(plan.input, it->second.input);
     Append(plan.output, it->second.output);
+  }
+  if (!route_name.empty() && route_name != model) {
+    if (auto it = by_model_.find(route_name); it != by_model_.end()) {
+      Append(plan.input, it->second.input);
+      Append(plan.output, it->second.output);
+    }
   }
   const std::string& header = ctx.headers.guardrails;
   if (header.empty()) return plan;
@@ -228,11 +247,9 @@ Result<GuardrailPlan> GuardrailCatalog::PlanFor(const RequestContext& ctx,
       }
       auto built = gr::BuildGuardrails(list);
       if (!built.ok()) {
-        const auto& e = built.error();
-        return Error::InvalidRequest(field + "." + std::string(key) + ": guardrail \"" +
-                                         e.guardrail_id + "\": " + e.field + ": " +
-                                         e.message,
-                                     field);
+        Error e = ListError(field + "." + std::string(key), built.error());
+        e.param = field;
+        return e;
       }
       (key == "input" ? request_plan.input : request_plan.output) = std::move(built.value());
     }
@@ -259,7 +276,7 @@ asio::awaitable<Status> RunInputGuardrails(const GuardrailPlan& plan, RequestCon
          texts[i]});
   }
   gr::StageOutcome outcome = co_await RunStage(plan.input, std::move(input), ctx);
-  AddResults(state, outcome);
+  AddResults(state, outcome, "input");
   state.verdict_input = Verdict(outcome);
   state.Publish(ctx);
   if (outcome.denied) co_return DenyError(outcome, "input", state);
@@ -275,12 +292,13 @@ asio::awaitable<Status> RunOutputGuardrails(const GuardrailPlan& plan, RequestCo
                                             GuardrailState& state) {
   if (plan.output.empty()) co_return Ok{};
   std::string verdict = "pass";
+  state.verdict_output = "none";
   for (auto& choice : *response.mutable_choices()) {
     gr::GuardrailInput input = Facts(request, gr::Stage::kOutput, state);
     const std::string text = MessageText(choice.message());
     input.texts.push_back({0, "assistant", text});
     gr::StageOutcome outcome = co_await RunStage(plan.output, std::move(input), ctx);
-    AddResults(state, outcome);
+    AddResults(state, outcome, "output");
     std::string v = Verdict(outcome);
     if (v != "pass") verdict = v;
     if (outcome.denied) {
@@ -298,7 +316,7 @@ asio::awaitable<Status> RunOutputGuardrails(const GuardrailPlan& plan, RequestCo
 }
 
 struct GuardedSink::ChoiceState {
-  std::string text;  // output so far, as forwarded (redacted)
+  std::string raw;  // output so far as the upstream wrote it
   size_t checked = 0;
   std::vector<std::unique_ptr<gr::pii::StreamRedactor>> redactors;
 };
@@ -306,7 +324,15 @@ struct GuardedSink::ChoiceState {
 GuardedSink::GuardedSink(const GuardrailPlan& plan, RequestContext& ctx,
                          const v1::ChatRequest& request, GuardrailState& state,
                          ChunkSink& inner)
-    : plan_(plan), ctx_(ctx), request_(request), state_(state), inner_(inner) {}
+    : plan_(plan), ctx_(ctx), request_(request), state_(state), inner_(inner) {
+  for (const auto& g : plan_.output) {
+    if (g->action() != gr::Action::kRedact) continue;
+    gr::pii::Redactor probe;
+    if (g->NewStreamRedactor(probe) == nullptr) buffer_all_ = true;
+  }
+  state_.verdict_output = "pending";
+  state_.Publish(ctx_);
+}
 
 GuardedSink::~GuardedSink() = default;
 
@@ -314,65 +340,93 @@ GuardedSink::ChoiceState& GuardedSink::Choice(int index) {
   auto& slot = choices_[index];
   if (!slot) {
     slot = std::make_unique<ChoiceState>();
-    for (const auto& g : plan_.output) {
-      if (auto redactor = g->NewStreamRedactor(state_.redactor)) {
-        slot->redactors.push_back(std::move(redactor));
+    if (!buffer_all_) {
+      for (const auto& g : plan_.output) {
+        if (auto redactor = g->NewStreamRedactor(state_.redactor)) {
+          slot->redactors.push_back(std::move(redactor));
+        }
       }
     }
   }
   return *slot;
 }
 
-bool GuardedSink::Check(ChoiceState& choice, bool final) {
+bool GuardedSink::CheckPartial(ChoiceState& choice) {
+  choice.checked = choice.raw.size();
   gr::GuardrailInput input = Facts(request_, gr::Stage::kOutput, state_);
-  input.partial = !final;
-  input.texts.push_back({0, "assistant", choice.text});
-  // Stream checks are synchronous; a webhook on a stream runs at the end
-  // only through RunStage, which needs a coroutine — treat it as final-only.
+  input.partial = true;
+  input.texts.push_back({0, "assistant", choice.raw});
+  // Redaction numbering must not advance on a partial look.
+  gr::pii::Redactor scratch;
+  input.redactor = &scratch;
   gr::StageRun run(plan_.output, std::move(input));
   while (const gr::Guardrail* g = run.RunSync()) {
-    gr::GuardrailResult skipped;
-    skipped.id = g->id();
-    skipped.kind = g->kind();
-    skipped.action = g->action();
-    skipped.error = "webhook guardrails are not run on streams";
-    run.Record(std::move(skipped));
+    // Webhooks run once, on the whole output (CheckFinal).
+    gr::GuardrailResult later;
+    later.id = g->id();
+    later.kind = g->kind();
+    later.action = g->action();
+    later.final = false;
+    run.Record(std::move(later));
   }
   gr::StageOutcome outcome = run.Finish();
-  choice.checked = choice.text.size();
-  if (final || outcome.denied) {
-    AddResults(state_, outcome);
-    state_.verdict_output = Verdict(outcome);
-    state_.Publish(ctx_);
-  }
+  if (!outcome.denied) return true;
+  AddResults(state_, outcome, "output");
+  state_.verdict_output = "denied";
+  state_.Publish(ctx_);
+  denied_ = DenyError(outcome, "output", state_);
+  return false;
+}
+
+asio::awaitable<std::optional<gr::StageOutcome>> GuardedSink::CheckFinal(ChoiceState& choice) {
+  gr::GuardrailInput input = Facts(request_, gr::Stage::kOutput, state_);
+  input.texts.push_back({0, "assistant", choice.raw});
+  gr::StageOutcome outcome = co_await RunStage(plan_.output, std::move(input), ctx_);
+  AddResults(state_, outcome, "output");
+  state_.verdict_output = Verdict(outcome);
+  state_.Publish(ctx_);
   if (outcome.denied) {
     denied_ = DenyError(outcome, "output", state_);
-    return false;
+    co_return std::nullopt;
   }
-  return true;
+  co_return outcome;
 }
 
 asio::awaitable<bool> GuardedSink::Write(v1::ChatChunk chunk) {
   if (denied_) co_return false;
   for (auto& c : *chunk.mutable_choices()) {
     ChoiceState& choice = Choice(c.index());
-    std::string delta = c.delta().content();
-    for (auto& redactor : choice.redactors) delta = redactor->Feed(delta);
     const bool finishing = c.finish_reason() != v1::FINISH_REASON_UNSPECIFIED;
-    if (finishing) {
-      // Release what the redactors held back, in order through each stage.
+    choice.raw += c.delta().content();
+    std::string forward;
+    if (buffer_all_) {
+      // Held until the end, then redacted whole by the final stage.
+    } else {
+      forward = c.delta().content();
+      for (auto& redactor : choice.redactors) forward = redactor->Feed(forward);
+    }
+    if (!finishing) {
+      if (choice.raw.size() - choice.checked >= kStreamCheckEvery && !CheckPartial(choice)) {
+        co_return false;
+      }
+      c.mutable_delta()->set_content(std::move(forward));
+      continue;
+    }
+    auto outcome = co_await CheckFinal(choice);
+    if (!outcome) co_return false;
+    if (buffer_all_) {
+      auto it = outcome->redacted.find(0);
+      forward = it != outcome->redacted.end() ? it->second : choice.raw;
+    } else {
+      // Release what the redactors held back, in order through each one.
       std::string tail;
       for (auto& redactor : choice.redactors) {
         tail = redactor->Feed(tail);
         tail += redactor->Flush();
       }
-      delta += tail;
+      forward += tail;
     }
-    c.mutable_delta()->set_content(delta);
-    choice.text += delta;
-    if (finishing || choice.text.size() - choice.checked >= kStreamCheckEvery) {
-      if (!Check(choice, finishing)) co_return false;
-    }
+    c.mutable_delta()->set_content(std::move(forward));
   }
   co_return co_await inner_.Write(std::move(chunk));
 }

@@ -16,6 +16,8 @@
 #include "gateway/common/request_context.h"
 #include "guardrails/guardrail.h"
 #include "guardrails/pii/redactor.h"
+#include "guardrails/pipeline.h"
+#include "metrics/metrics.h"
 #include "providers/provider.h"
 
 namespace across {
@@ -40,9 +42,11 @@ class GuardrailCatalog {
   static Result<std::unique_ptr<GuardrailCatalog>> Build(
       const ::across::config::v1::GatewayConfig& config);
 
-  // Global, then per-model, then the request header's lists.
-  Result<GuardrailPlan> PlanFor(const RequestContext& ctx,
-                                std::string_view model) const;
+  // Global, then the model's, then the route's (when the request reached a
+  // named route through an alias or the config header), then the request
+  // header's lists.
+  Result<GuardrailPlan> PlanFor(const RequestContext& ctx, std::string_view model,
+                                std::string_view route_name) const;
 
  private:
   GuardrailPlan global_;
@@ -55,6 +59,8 @@ class GuardrailCatalog {
 // Per-request guardrail state shared by the stages: the PII placeholder
 // numbering and the collected results.
 struct GuardrailState {
+  explicit GuardrailState(Metrics* m) : metrics(m) {}
+  Metrics* metrics;
   guardrails::pii::Redactor redactor;
   std::string verdict_input = "none";  // none | pass | flagged | denied | redacted
   std::string verdict_output = "none";
@@ -95,8 +101,17 @@ class GuardedSink final : public ChunkSink {
  private:
   struct ChoiceState;
   ChoiceState& Choice(int index);
-  // Checks the text so far; returns false (and sets denied_) on a deny.
-  bool Check(ChoiceState& choice, bool final);
+  // Checks the unredacted text so far (partial: sync checks only, never
+  // denies unless the verdict is final). Returns false (and sets denied_)
+  // on a deny.
+  bool CheckPartial(ChoiceState& choice);
+  // The final stage over the whole output, webhooks included. Returns the
+  // outcome, or nullopt (and sets denied_) on a deny.
+  asio::awaitable<std::optional<guardrails::StageOutcome>> CheckFinal(ChoiceState& choice);
+
+  // Some redacting check cannot redact incrementally: output is then held
+  // until the end and redacted whole.
+  bool buffer_all_ = false;
 
   const GuardrailPlan& plan_;
   RequestContext& ctx_;

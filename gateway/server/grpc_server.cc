@@ -36,6 +36,51 @@ void AddErrorTrailers(grpc::CallbackServerContext* context, const Error& e) {
   }
 }
 
+// gRPC text metadata must be printable ASCII (gRPC core asserts otherwise),
+// but guardrail results are UTF-8 JSON: escape everything else as \uXXXX,
+// which keeps it valid JSON because non-ASCII only occurs inside strings.
+std::string AsciiJson(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  auto escape = [&out](uint32_t unit) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\u%04x", unit);
+    out += buf;
+  };
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0xfffd;
+    size_t len = 1;
+    if (c >= 0xc0 && c < 0xe0 && i + 1 < utf8.size()) {
+      cp = ((c & 0x1fu) << 6) | (utf8[i + 1] & 0x3fu);
+      len = 2;
+    } else if (c >= 0xe0 && c < 0xf0 && i + 2 < utf8.size()) {
+      cp = ((c & 0x0fu) << 12) | ((utf8[i + 1] & 0x3fu) << 6) | (utf8[i + 2] & 0x3fu);
+      len = 3;
+    } else if (c >= 0xf0 && c < 0xf8 && i + 3 < utf8.size()) {
+      cp = ((c & 0x07u) << 18) | ((utf8[i + 1] & 0x3fu) << 12) |
+           ((utf8[i + 2] & 0x3fu) << 6) | (utf8[i + 3] & 0x3fu);
+      len = 4;
+    } else if (c < 0x20 || c == 0x7f) {
+      cp = c;
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      escape(0xd800 + (cp >> 10));
+      escape(0xdc00 + (cp & 0x3ff));
+    } else {
+      escape(cp);
+    }
+    i += len;
+  }
+  return out;
+}
+
 // The route outcome is only final when the call ends: trailers.
 void AddOutcomeTrailers(grpc::CallbackServerContext* context, const RequestContext& ctx) {
   if (!ctx.target_path.empty()) {
@@ -45,7 +90,8 @@ void AddOutcomeTrailers(grpc::CallbackServerContext* context, const RequestConte
   context->AddTrailingMetadata(std::string(kTraceIdHeader), ctx.trace_id);
   if (!ctx.guardrail_verdict.empty()) {
     context->AddTrailingMetadata("x-across-guardrail-verdict", ctx.guardrail_verdict);
-    context->AddTrailingMetadata("x-across-guardrail-results", ctx.guardrail_results);
+    context->AddTrailingMetadata("x-across-guardrail-results",
+                                 AsciiJson(ctx.guardrail_results));
   }
 }
 

@@ -2,9 +2,13 @@
 
 #include <cctype>
 
-#include "providers/bedrock/json_util.h"
+#include "providers/common/json.h"
 
 namespace across::bedrock {
+
+namespace json = boost::json;
+using providers::GetString;
+using providers::ParseJson;
 namespace {
 
 constexpr size_t kMaxRawMessage = 512;
@@ -25,7 +29,7 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
 std::string MessageOf(std::string_view body) {
   if (auto v = ParseJson(body); v && v->is_object()) {
     for (std::string_view key : {"message", "Message"}) {
-      std::string_view m = StringField(v->get_object(), key);
+      std::string_view m = GetString(&v->get_object(), key);
       if (!m.empty()) return std::string(m);
     }
     return "";  // JSON without a message: the exception name says more
@@ -39,7 +43,7 @@ std::string MessageOf(std::string_view body) {
 
 std::string TypeFromBody(std::string_view body) {
   if (auto v = ParseJson(body); v && v->is_object()) {
-    return ExceptionName(StringField(v->get_object(), "__type"));
+    return ExceptionName(GetString(&v->get_object(), "__type"));
   }
   return "";
 }

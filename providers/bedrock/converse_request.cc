@@ -4,9 +4,15 @@
 #include <string_view>
 #include <utility>
 
-#include "providers/bedrock/json_util.h"
+#include "providers/common/json.h"
 
 namespace across::bedrock {
+
+namespace json = boost::json;
+using providers::GetString;
+using providers::ToJson;
+using providers::Serialize;
+using providers::ParseJson;
 namespace {
 
 using MaybeError = std::optional<Error>;
@@ -193,7 +199,7 @@ void AddTurn(json::array& messages, std::string_view role, json::array blocks) {
   if (blocks.empty()) return;
   if (!messages.empty()) {
     json::object& last = messages.back().as_object();
-    if (StringField(last, "role") == role) {
+    if (GetString(&last, "role") == role) {
       json::array& content = last["content"].as_array();
       for (auto& b : blocks) content.push_back(std::move(b));
       return;

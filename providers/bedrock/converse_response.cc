@@ -1,8 +1,18 @@
 #include "providers/bedrock/converse_response.h"
+#include "providers/common/json.h"
 
 #include <string>
 
 namespace across::bedrock {
+
+namespace json = boost::json;
+using providers::GetObject;
+using providers::GetArray;
+using providers::GetString;
+using providers::GetInt;
+using providers::Serialize;
+using providers::ParseJson;
+using providers::Sv;
 
 v1::FinishReason FinishReasonFromStopReason(std::string_view r) {
   if (r == "max_tokens" || r == "model_context_window_exceeded") {
@@ -16,12 +26,12 @@ v1::FinishReason FinishReasonFromStopReason(std::string_view r) {
 }
 
 v1::Usage ParseUsage(const json::object& usage) {
-  const int64_t input = IntField(usage, "inputTokens").value_or(0);
-  const int64_t output = IntField(usage, "outputTokens").value_or(0);
+  const int64_t input = GetInt(&usage, "inputTokens").value_or(0);
+  const int64_t output = GetInt(&usage, "outputTokens").value_or(0);
   const int64_t cache_read =
-      IntField(usage, "cacheReadInputTokens").value_or(0);
+      GetInt(&usage, "cacheReadInputTokens").value_or(0);
   const int64_t cache_write =
-      IntField(usage, "cacheWriteInputTokens").value_or(0);
+      GetInt(&usage, "cacheWriteInputTokens").value_or(0);
   v1::Usage u;
   u.set_prompt_tokens(static_cast<int32_t>(input + cache_read + cache_write));
   u.set_completion_tokens(static_cast<int32_t>(output));
@@ -37,11 +47,11 @@ Result<v1::ChatResponse> ParseConverseResponse(std::string_view body) {
     return Error::Unavailable("malformed Converse response (not JSON)");
   }
   const json::object& root = parsed->get_object();
-  const json::object* output = ObjectField(root, "output");
+  const json::object* output = GetObject(&root, "output");
   const json::object* message =
-      output != nullptr ? ObjectField(*output, "message") : nullptr;
+      GetObject(output, "message");
   const json::array* content =
-      message != nullptr ? ArrayField(*message, "content") : nullptr;
+      GetArray(message, "content");
   if (content == nullptr) {
     return Error::Unavailable(
         "malformed Converse response (no output.message.content)");
@@ -58,26 +68,26 @@ Result<v1::ChatResponse> ParseConverseResponse(std::string_view body) {
     if (const json::value* text = block->if_contains("text");
         text != nullptr && text->is_string()) {
       msg->mutable_content()->append(Sv(text->get_string()));
-    } else if (const json::object* use = ObjectField(*block, "toolUse")) {
+    } else if (const json::object* use = GetObject(block, "toolUse")) {
       v1::ToolCall* call = msg->add_tool_calls();
       call->set_index(msg->tool_calls_size() - 1);
-      call->set_id(std::string(StringField(*use, "toolUseId")));
+      call->set_id(std::string(GetString(use, "toolUseId")));
       call->set_type("function");
       call->mutable_function()->set_name(
-          std::string(StringField(*use, "name")));
+          std::string(GetString(use, "name")));
       const json::value* input = use->if_contains("input");
       call->mutable_function()->set_arguments(
           input != nullptr ? Serialize(*input) : "{}");
     } else if (const json::object* reasoning =
-                   ObjectField(*block, "reasoningContent")) {
-      if (const json::object* rt = ObjectField(*reasoning, "reasoningText")) {
-        msg->mutable_reasoning_content()->append(StringField(*rt, "text"));
+                   GetObject(block, "reasoningContent")) {
+      if (const json::object* rt = GetObject(reasoning, "reasoningText")) {
+        msg->mutable_reasoning_content()->append(GetString(rt, "text"));
       }
     }
   }
   choice->set_finish_reason(
-      FinishReasonFromStopReason(StringField(root, "stopReason")));
-  if (const json::object* usage = ObjectField(root, "usage")) {
+      FinishReasonFromStopReason(GetString(&root, "stopReason")));
+  if (const json::object* usage = GetObject(&root, "usage")) {
     *resp.mutable_usage() = ParseUsage(*usage);
   }
   return resp;

@@ -7,14 +7,15 @@
 // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string_view>
 
 #include "across/gateway/v1/gateway.pb.h"
 #include "gateway/common/error.h"
-#include "providers/bedrock/json_util.h"
 
 namespace across::bedrock {
 
+namespace json = boost::json;
 namespace v1 = ::across::gateway::v1;
 
 // end_turn, stop_sequence → stop; max_tokens, model_context_window_exceeded

@@ -4,9 +4,16 @@
 
 #include "providers/bedrock/bedrock_errors.h"
 #include "providers/bedrock/converse_response.h"
-#include "providers/bedrock/json_util.h"
+#include "providers/common/json.h"
 
 namespace across::bedrock {
+
+namespace json = boost::json;
+using providers::GetObject;
+using providers::GetString;
+using providers::GetInt;
+using providers::ParseJson;
+using providers::Sv;
 
 ConverseStreamTranslator::ConverseStreamTranslator(std::string id,
                                                    std::string model,
@@ -67,33 +74,33 @@ std::optional<Error> ConverseStreamTranslator::OnMessage(
   if (type == "messageStart") {
     NewDelta(out)->set_role(v1::ROLE_ASSISTANT);
   } else if (type == "contentBlockStart") {
-    const json::object* start = ObjectField(ev, "start");
+    const json::object* start = GetObject(&ev, "start");
     const json::object* use =
-        start != nullptr ? ObjectField(*start, "toolUse") : nullptr;
+        GetObject(start, "toolUse");
     if (use != nullptr) {
       v1::ToolCall* call = NewDelta(out)->add_tool_calls();
-      call->set_index(ToolIndex(IntField(ev, "contentBlockIndex").value_or(0)));
-      call->set_id(std::string(StringField(*use, "toolUseId")));
+      call->set_index(ToolIndex(GetInt(&ev, "contentBlockIndex").value_or(0)));
+      call->set_id(std::string(GetString(use, "toolUseId")));
       call->set_type("function");
       call->mutable_function()->set_name(
-          std::string(StringField(*use, "name")));
+          std::string(GetString(use, "name")));
     }
   } else if (type == "contentBlockDelta") {
-    const json::object* delta = ObjectField(ev, "delta");
+    const json::object* delta = GetObject(&ev, "delta");
     if (delta == nullptr) return std::nullopt;
     if (const json::value* text = delta->if_contains("text");
         text != nullptr && text->is_string()) {
       if (!text->get_string().empty()) {
         NewDelta(out)->set_content(std::string(Sv(text->get_string())));
       }
-    } else if (const json::object* use = ObjectField(*delta, "toolUse")) {
+    } else if (const json::object* use = GetObject(delta, "toolUse")) {
       v1::ToolCall* call = NewDelta(out)->add_tool_calls();
-      call->set_index(ToolIndex(IntField(ev, "contentBlockIndex").value_or(0)));
+      call->set_index(ToolIndex(GetInt(&ev, "contentBlockIndex").value_or(0)));
       call->mutable_function()->set_arguments(
-          std::string(StringField(*use, "input")));
+          std::string(GetString(use, "input")));
     } else if (const json::object* reasoning =
-                   ObjectField(*delta, "reasoningContent")) {
-      std::string_view text = StringField(*reasoning, "text");
+                   GetObject(delta, "reasoningContent")) {
+      std::string_view text = GetString(reasoning, "text");
       if (!text.empty()) {
         NewDelta(out)->set_reasoning_content(std::string(text));
       }
@@ -104,10 +111,10 @@ std::optional<Error> ConverseStreamTranslator::OnMessage(
     choice->set_index(0);
     choice->mutable_delta();
     choice->set_finish_reason(
-        FinishReasonFromStopReason(StringField(ev, "stopReason")));
+        FinishReasonFromStopReason(GetString(&ev, "stopReason")));
     done_ = true;
   } else if (type == "metadata") {
-    if (const json::object* usage = ObjectField(ev, "usage")) {
+    if (const json::object* usage = GetObject(&ev, "usage")) {
       out.push_back(NewChunk());
       *out.back().mutable_usage() = ParseUsage(*usage);
     }

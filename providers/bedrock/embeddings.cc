@@ -2,9 +2,15 @@
 
 #include <utility>
 
-#include "providers/bedrock/json_util.h"
+#include "providers/common/json.h"
 
 namespace across::bedrock {
+
+namespace json = boost::json;
+using providers::GetInt;
+using providers::ToJson;
+using providers::Serialize;
+using providers::ParseJson;
 namespace {
 
 // extra_params first, so the typed fields set afterwards win.
@@ -61,7 +67,7 @@ Result<TitanEmbedding> ParseTitanEmbedResponse(std::string_view body) {
     return Error::Unavailable("malformed Titan embeddings response");
   }
   out.tokens =
-      static_cast<int>(IntField(*root, "inputTextTokenCount").value_or(0));
+      static_cast<int>(GetInt(root, "inputTextTokenCount").value_or(0));
   return out;
 }
 

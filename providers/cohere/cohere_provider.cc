@@ -1,13 +1,13 @@
 #include "providers/cohere/cohere_provider.h"
 
 #include <algorithm>
-#include <boost/algorithm/string/predicate.hpp>
 #include <chrono>
 #include <ctime>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "gateway/common/ascii.h"
 #include "gateway/upstream/sse_parser.h"
 #include "providers/cohere/cohere_wire.h"
 #include "providers/openai/openai_provider.h"  // ParseRetryAfter
@@ -35,7 +35,7 @@ std::string_view SecretInUse(const UpstreamCall& call,
   if (!call.api_key_override.empty()) return call.api_key_override;
   if (!configured.empty()) return configured;
   std::string_view auth = call.ctx.headers.authorization;
-  if (auth.size() > 7 && boost::algorithm::istarts_with(auth, "bearer ")) {
+  if (auth.size() > 7 && EqualsIgnoreCase(auth.substr(0, 7), "bearer ")) {
     auth.remove_prefix(7);
   }
   return TrimSpaces(auth);
@@ -168,10 +168,10 @@ Result<UpstreamRequest> CohereProvider::BuildRequest(const UpstreamCall& call,
 
   const std::string auth_header =
       config_.auth_header().empty() ? "authorization" : config_.auth_header();
-  const bool bearer = boost::algorithm::iequals(auth_header, "authorization");
+  const bool bearer = EqualsIgnoreCase(auth_header, "authorization");
   bool header_configured = false;
   for (const auto& [name, value] : config_.headers()) {
-    if (boost::algorithm::iequals(name, auth_header)) header_configured = true;
+    if (EqualsIgnoreCase(name, auth_header)) header_configured = true;
   }
   if (!header_configured) {
     const std::string& key =

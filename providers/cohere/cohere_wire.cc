@@ -2,7 +2,6 @@
 
 #include <google/protobuf/struct.pb.h>
 
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -11,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "gateway/common/ascii.h"
 #include "providers/openai/openai_wire.h"
 
 namespace across::cohere {
@@ -106,8 +106,9 @@ int32_t GetInt(const json::object* o, std::string_view key) {
 int64_t GetIndex(const json::object& o) {
   const json::value* v = Get(o, "index");
   if (v != nullptr && v->is_int64()) return v->get_int64();
-  if (v != nullptr && v->is_uint64())
+  if (v != nullptr && v->is_uint64()) {
     return static_cast<int64_t>(v->get_uint64());
+  }
   return -1;
 }
 
@@ -243,8 +244,8 @@ v1::FinishReason KnownOrStop(std::string_view reason) {
 // for ordinary reasons.
 std::optional<Error> FailedFinish(std::string_view reason,
                                   std::string_view detail) {
-  const bool error = boost::algorithm::iequals(reason, "ERROR");
-  const bool timeout = boost::algorithm::iequals(reason, "TIMEOUT");
+  const bool error = EqualsIgnoreCase(reason, "ERROR");
+  const bool timeout = EqualsIgnoreCase(reason, "TIMEOUT");
   if (!error && !timeout) return std::nullopt;
   std::string message = "generation failed (finish_reason ";
   message += reason;
@@ -359,15 +360,19 @@ Result<std::string> BuildChatRequestBody(const v1::ChatRequest& r,
 }
 
 v1::FinishReason FinishReasonFromCohere(std::string_view reason) {
-  using boost::algorithm::iequals;
-  if (iequals(reason, "COMPLETE") || iequals(reason, "STOP_SEQUENCE")) {
+  if (EqualsIgnoreCase(reason, "COMPLETE") ||
+      EqualsIgnoreCase(reason, "STOP_SEQUENCE")) {
     return v1::FINISH_REASON_STOP;
   }
-  if (iequals(reason, "MAX_TOKENS") || iequals(reason, "ERROR_LIMIT")) {
+  if (EqualsIgnoreCase(reason, "MAX_TOKENS") ||
+      EqualsIgnoreCase(reason, "ERROR_LIMIT")) {
     return v1::FINISH_REASON_LENGTH;
   }
-  if (iequals(reason, "TOOL_CALL")) return v1::FINISH_REASON_TOOL_CALLS;
-  if (iequals(reason, "CONTENT_BLOCKED") || iequals(reason, "ERROR_TOXIC")) {
+  if (EqualsIgnoreCase(reason, "TOOL_CALL")) {
+    return v1::FINISH_REASON_TOOL_CALLS;
+  }
+  if (EqualsIgnoreCase(reason, "CONTENT_BLOCKED") ||
+      EqualsIgnoreCase(reason, "ERROR_TOXIC")) {
     return v1::FINISH_REASON_CONTENT_FILTER;
   }
   return v1::FINISH_REASON_UNSPECIFIED;

@@ -65,7 +65,7 @@ void ReadDetails(const json::object& error, Error& e) {
 Error ErrorFromObject(const json::object& error, int fallback_status,
                       std::string_view provider_id) {
   int status = fallback_status;
-  const int64_t code = GetInt(&error, "code", 0);
+  const int64_t code = GetInt64(&error, "code").value_or(0);
   if (code >= 400 && code <= 599) status = static_cast<int>(code);
   Error e = Error::FromHttpStatus(status, "");
   e.code = std::string(GetString(&error, "status"));
@@ -88,12 +88,12 @@ Error ParseUpstreamError(int http_status, std::string_view body,
         http_status, std::string(provider_id) + ": HTTP " +
                          std::to_string(http_status) + " with empty body");
   }
-  bool ok = false;
-  json::value v = ParseJson(trimmed, &ok);
-  if (ok && v.is_array() && !v.get_array().empty()) {
-    v = json::value(v.get_array().front());
+  std::optional<json::value> v = ParseJson(trimmed, kBoostJsonMaxDepth);
+  if (v && v->is_array() && !v->get_array().empty()) {
+    v = json::value(v->get_array().front());
   }
-  if (const json::object* error = GetObject(v.if_object(), "error")) {
+  if (const json::object* error =
+          GetObject(v ? v->if_object() : nullptr, "error")) {
     // The transport status is the one the caller saw; the body's code only
     // fills in when it agrees in kind.
     Error e = ErrorFromObject(*error, http_status, provider_id);

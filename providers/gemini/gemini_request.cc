@@ -119,11 +119,10 @@ Result<json::array> UserParts(const v1::Message& m, int index) {
 }
 
 json::object ToolResponse(const std::string& content) {
-  bool ok = false;
-  json::value v = ParseJson(content, &ok);
-  if (ok && v.is_object()) return std::move(v.get_object());
+  std::optional<json::value> v = ParseJson(content, kBoostJsonMaxDepth);
+  if (v && v->is_object()) return std::move(v->get_object());
   json::object wrapped;
-  wrapped["output"] = ok ? std::move(v) : json::value(json::string(content));
+  wrapped["output"] = v ? std::move(*v) : json::value(json::string(content));
   return wrapped;
 }
 
@@ -182,9 +181,8 @@ class ContentsBuilder {
       const std::string& args_text = call.function().arguments();
       json::object args;
       if (!args_text.empty()) {
-        bool ok = false;
-        json::value v = ParseJson(args_text, &ok);
-        if (!ok || !v.is_object()) {
+        std::optional<json::value> v = ParseJson(args_text, kBoostJsonMaxDepth);
+        if (!v || !v->is_object()) {
           return Error::InvalidRequest(
               field + ".function.arguments must be a JSON object",
               field + ".function.arguments");
@@ -254,7 +252,7 @@ json::value Tools(const v1::ChatRequest& request) {
       d["description"] = json::string(fn.description());
     }
     if (fn.has_parameters()) {
-      json::object params = SanitizeSchema(FromProto(fn.parameters()));
+      json::object params = SanitizeSchema(ToJson(fn.parameters), ProtoNumbers::kAsDoubles));
       // An object schema without properties is rejected; a function without
       // parameters simply leaves them unset.
       const json::object* props = GetObject(&params, "properties");
@@ -318,7 +316,7 @@ void GenerationConfig(const v1::ChatRequest& r, json::object& gc) {
     gc["responseMimeType"] = "application/json";
     if (format.json_schema().has_schema()) {
       gc["responseSchema"] =
-          SanitizeSchema(FromProto(format.json_schema().schema()));
+          SanitizeSchema(ToJson(format.json_schema().schema), ProtoNumbers::kAsDoubles));
     }
   }
 }
@@ -349,7 +347,7 @@ json::object& ObjectMember(json::object& o, std::string_view key) {
 // "generationConfig" object, whose keys fill in what the typed fields left.
 // "top_k" (a common OpenAI-SDK extension) becomes generationConfig.topK.
 void MergeExtra(const google::protobuf::Struct& extra, json::object& body) {
-  json::object fields = FromProto(extra);
+  json::object fields = ToJson(extra, ProtoNumbers::kAsDoubles);
   if (json::value* top_k = fields.if_contains("top_k")) {
     json::object& gc = ObjectMember(body, "generationConfig");
     if (!gc.contains("topK")) gc["topK"] = std::move(*top_k);
@@ -458,7 +456,7 @@ Result<std::string> BuildEmbedRequestBody(const v1::EmbedRequest& request,
   json::object per_request;
   json::object top;
   if (request.has_extra_params()) {
-    for (auto& kv : FromProto(request.extra_params())) {
+    for (auto& kv : ToJson(request.extra_params), ProtoNumbers::kAsDoubles)) {
       if (IsOpenAiOnlyKey(std::string_view(kv.key().data(), kv.key().size()))) {
         continue;
       }

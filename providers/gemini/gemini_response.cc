@@ -87,10 +87,9 @@ std::string BlockedPromptRefusal(std::string_view block_reason) {
 Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
                                            const ResponseDefaults& defaults,
                                            std::string_view provider_id) {
-  bool ok = false;
-  json::value v = ParseJson(body, &ok);
-  const json::object* root = v.if_object();
-  if (!ok || root == nullptr)
+  std::optional<json::value> v = ParseJson(body, kBoostJsonMaxDepth);
+  const json::object* root = v ? v->if_object() : nullptr;
+  if (root == nullptr)
     return Malformed(provider_id, "not a JSON object");
 
   v1::ChatResponse resp;
@@ -153,10 +152,9 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
 
 Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body, int inputs,
                                              std::string_view provider_id) {
-  bool ok = false;
-  json::value v = ParseJson(body, &ok);
-  const json::object* root = v.if_object();
-  if (!ok || root == nullptr)
+  std::optional<json::value> v = ParseJson(body, kBoostJsonMaxDepth);
+  const json::object* root = v ? v->if_object() : nullptr;
+  if (root == nullptr)
     return Malformed(provider_id, "not a JSON object");
 
   std::vector<const json::object*> embeddings;

@@ -27,10 +27,9 @@ v1::ChatChunk StreamTranslator::NewChunk() const {
 Status StreamTranslator::OnEvent(std::string_view data,
                                  std::vector<v1::ChatChunk>& out) {
   if (data.empty()) return Ok{};
-  bool ok = false;
-  json::value v = ParseJson(data, &ok);
-  const json::object* root = v.if_object();
-  if (!ok || root == nullptr) {
+  std::optional<json::value> v = ParseJson(data, kBoostJsonMaxDepth);
+  const json::object* root = v ? v->if_object() : nullptr;
+  if (root == nullptr) {
     return Error::Unavailable(provider_id_ + ": malformed stream chunk");
   }
   if (const json::object* error = GetObject(root, "error")) {

@@ -114,7 +114,8 @@ class AzureProviderTest : public testing::ProviderTest {
   // <name>.request.json; returns the result.
   Result<v1::ChatResponse> ChatCase(const std::string& name,
                                     const std::string& response_file) {
-    upstream_.Push(Reply::Json(200, golden::Read(kDir + response_file)));
+    upstream_.Push(
+        Reply::Json(200, golden::LoadJsonText(kDir + response_file)));
     AzureOpenAiProvider p = Deployments();
     v1::ChatRequest req = Client(name);
     UpstreamCall call{ctx_, kDeployment, ""};

@@ -53,7 +53,7 @@ struct Streamed {
 
 // Plays an SSE transcript through the translator, `step` bytes per read.
 Streamed Play(const std::string& file, size_t step = 4096) {
-  const std::string sse = golden::LoadJsonText(kDir + file);
+  const std::string sse = golden::Read(kDir + file);
   cohere::StreamTranslator t("command-a-03-2025", 1730000000);
   SseParser parser;
   Streamed out;

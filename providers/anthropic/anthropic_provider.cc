@@ -1,7 +1,5 @@
 #include "providers/anthropic/anthropic_provider.h"
 
-#include <algorithm>
-#include <boost/algorithm/string/predicate.hpp>
 #include <ctime>
 #include <optional>
 #include <utility>
@@ -10,57 +8,10 @@
 #include "gateway/upstream/sse_parser.h"
 #include "providers/anthropic/anthropic_stream.h"
 #include "providers/anthropic/anthropic_wire.h"
-#include "providers/openai/openai_provider.h"  // ParseRetryAfter
+#include "providers/common/upstream_call.h"
 
 namespace across {
 namespace {
-
-using std::chrono::milliseconds;
-
-bool Is2xx(int status) { return status >= 200 && status < 300; }
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-void ReplaceAll(std::string& s, std::string_view needle,
-                std::string_view replacement) {
-  if (needle.empty()) return;
-  for (size_t pos = s.find(needle); pos != std::string::npos;
-       pos = s.find(needle, pos + replacement.size())) {
-    s.replace(pos, needle.size(), replacement);
-  }
-}
-
-// The credential this call sends upstream, whatever its source: the
-// override, the configured key, or the caller's bearer token.
-std::string_view SecretInUse(const UpstreamCall& call,
-                             const std::string& configured) {
-  if (!call.api_key_override.empty()) return call.api_key_override;
-  if (!configured.empty()) return configured;
-  std::string_view auth = call.ctx.headers.authorization;
-  if (auth.size() > 7 && boost::algorithm::istarts_with(auth, "bearer ")) {
-    auth.remove_prefix(7);
-  }
-  return TrimSpaces(auth);
-}
-
-bool CarriesOutput(const v1::ChatChunk& chunk) {
-  for (const auto& c : chunk.choices()) {
-    const auto& d = c.delta();
-    if (!d.content().empty() || d.tool_calls_size() > 0 ||
-        !d.refusal().empty() || !d.reasoning_content().empty()) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // Feeds one upstream event stream through the translator and writes the
 // chunks to the sink. Lives in ChatStream's frame; the body handler only
@@ -122,32 +73,21 @@ AnthropicProvider::AnthropicProvider(
 }
 
 Error AnthropicProvider::Named(Error error, const UpstreamCall& call) const {
-  std::string_view secret = SecretInUse(call, api_key_);
-  // Short strings would redact ordinary words; real keys are long.
-  if (secret.size() >= 8) ReplaceAll(error.message, secret, "[REDACTED]");
-  const std::string prefix = info_.id + ": ";
-  if (error.message.compare(0, prefix.size(), prefix) != 0) {
-    error.message.insert(0, prefix);
-  }
-  return error;
+  return ScrubSecrets(std::move(error), info_.id, SecretInUse(call, api_key_));
 }
 
 Error AnthropicProvider::UpstreamFailure(const UpstreamResponse& response,
                                          const UpstreamCall& call) const {
   Error e = anthropic::ParseError(response.status, response.body, info_.id);
-  e.retry_after = ParseRetryAfter(response.Header("retry-after-ms"),
-                                  response.Header("retry-after"));
+  e.retry_after = RetryAfter(response);
   return Named(std::move(e), call);
 }
 
 Result<UpstreamRequest> AnthropicProvider::BuildRequest(
     const UpstreamCall& call, const v1::ChatRequest& request,
     bool stream) const {
-  auto url = Url::Join(config_.base_url(), "/messages");
-  if (!url.ok()) {
-    return Error::Internal(info_.id +
-                           ": invalid base_url: " + url.error().message);
-  }
+  auto url = UpstreamUrl(info_.id, config_, "/messages");
+  if (!url.ok()) return url.error();
   anthropic::BuildOptions options;
   options.model =
       call.upstream_model.empty() ? request.model() : call.upstream_model;
@@ -156,52 +96,18 @@ Result<UpstreamRequest> AnthropicProvider::BuildRequest(
   auto body = anthropic::BuildRequestBody(request, options);
   if (!body.ok()) return Named(std::move(body.error()), call);
 
-  UpstreamRequest req;
-  req.method = "POST";
-  req.url = std::move(url.value());
-  req.body = std::move(body.value());
-  req.headers.reserve(4 + static_cast<size_t>(config_.headers_size()));
-  req.headers.emplace_back("content-type", "application/json");
-  req.headers.emplace_back("accept",
-                           stream ? "text/event-stream" : "application/json");
-
+  UpstreamRequest req = JsonPost(config_, call.ctx, std::move(url.value()),
+                                 std::move(body.value()), stream);
   // Anthropic takes the raw key in x-api-key; "authorization" (Bearer) is
   // there for compatible proxies that want it.
-  const std::string auth_header =
-      config_.auth_header().empty() ? "x-api-key" : config_.auth_header();
-  const bool bearer = boost::algorithm::iequals(auth_header, "authorization");
-  bool auth_configured = false;
-  bool version_configured = false;
-  for (const auto& [name, value] : config_.headers()) {
-    if (boost::algorithm::iequals(name, auth_header)) auth_configured = true;
-    if (boost::algorithm::iequals(name, "anthropic-version")) {
-      version_configured = true;
-    }
-  }
-  if (!auth_configured) {
-    std::string_view key = SecretInUse(call, api_key_);
-    if (!key.empty()) {
-      req.headers.emplace_back(auth_header, bearer
-                                                ? "Bearer " + std::string(key)
-                                                : std::string(key));
-    }
-  }
-  if (!version_configured) {
+  ApplyAuth(req, call, config_, api_key_, "x-api-key", CallerAuth::kAsKey);
+  if (!HasConfiguredHeader(config_, "anthropic-version")) {
     req.headers.emplace_back("anthropic-version",
                              config_.api_version().empty()
                                  ? std::string(anthropic::kDefaultApiVersion)
                                  : config_.api_version());
   }
-  for (const auto& [name, value] : config_.headers()) {
-    req.headers.emplace_back(name, value);
-  }
-
-  const milliseconds timeout(
-      config_.request_timeout_ms() > 0 ? config_.request_timeout_ms() : 600000);
-  req.deadline = std::min(call.ctx.deadline, Clock::now() + timeout);
-  req.connect_timeout = milliseconds(
-      config_.connect_timeout_ms() > 0 ? config_.connect_timeout_ms() : 5000);
-  req.insecure_skip_verify = config_.insecure_skip_verify();
+  AppendConfiguredHeaders(req, config_);
   return req;
 }
 

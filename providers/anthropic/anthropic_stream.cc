@@ -2,31 +2,37 @@
 
 #include <utility>
 
-#include "providers/anthropic/json_util.h"
+#include "providers/common/json.h"
 
 namespace across::anthropic {
+
+namespace json = boost::json;
+using providers::GetCount;
+using providers::GetObject;
+using providers::GetString;
+using providers::GetWholeInt;
+using providers::HasValue;
+using providers::ParseJson;
+using providers::Serialize;
+
 namespace {
 
-// A block index; -1 when absent or not a number.
+// A block index; -1 when absent or not an integer.
 int64_t BlockIndex(const json::object& o) {
-  const json::value* v = o.if_contains("index");
-  if (v == nullptr) return -1;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->get_uint64());
-  return -1;
+  return GetWholeInt(&o, "index").value_or(-1);
 }
 
 // Usage fields present in `u` replace the counts so far: message_delta
 // carries cumulative totals, and newer API versions repeat the input
 // counts there.
 void MergeUsage(const json::object& u, UsageCounts* c) {
-  if (Has(u, "input_tokens")) c->input = Int32(u, "input_tokens");
-  if (Has(u, "output_tokens")) c->output = Int32(u, "output_tokens");
-  if (Has(u, "cache_read_input_tokens")) {
-    c->cache_read = Int32(u, "cache_read_input_tokens");
+  if (HasValue(&u, "input_tokens")) c->input = GetCount(&u, "input_tokens");
+  if (HasValue(&u, "output_tokens")) c->output = GetCount(&u, "output_tokens");
+  if (HasValue(&u, "cache_read_input_tokens")) {
+    c->cache_read = GetCount(&u, "cache_read_input_tokens");
   }
-  if (Has(u, "cache_creation_input_tokens")) {
-    c->cache_creation = Int32(u, "cache_creation_input_tokens");
+  if (HasValue(&u, "cache_creation_input_tokens")) {
+    c->cache_creation = GetCount(&u, "cache_creation_input_tokens");
   }
 }
 
@@ -61,8 +67,8 @@ bool StreamTranslator::OnEvent(std::string_view event, std::string_view data,
                                std::vector<v1::ChatChunk>* out) {
   if (done_ || failure_) return false;
   if (event == "ping") return true;
-  json::value root;
-  if (!Parse(data, &root) || !root.is_object()) {
+  std::optional<json::value> root = ParseJson(data);
+  if (!root || !root->is_object()) {
     if (event == "error") {
       Fail(ParseStreamError(data, provider_id_));
     } else {
@@ -70,8 +76,8 @@ bool StreamTranslator::OnEvent(std::string_view event, std::string_view data,
     }
     return false;
   }
-  const json::object& o = root.get_object();
-  std::string_view type = Str(o, "type");
+  const json::object& o = root->get_object();
+  std::string_view type = GetString(&o, "type");
   if (type.empty()) type = event;
 
   if (type == "error" || event == "error") {
@@ -79,10 +85,10 @@ bool StreamTranslator::OnEvent(std::string_view event, std::string_view data,
     return false;
   }
   if (type == "message_start") {
-    if (const json::object* m = Obj(o, "message")) {
-      id_ = Str(*m, "id");
-      if (!Str(*m, "model").empty()) model_ = Str(*m, "model");
-      if (const json::object* u = Obj(*m, "usage")) {
+    if (const json::object* m = GetObject(&o, "message")) {
+      id_ = GetString(m, "id");
+      if (!GetString(m, "model").empty()) model_ = GetString(m, "model");
+      if (const json::object* u = GetObject(m, "usage")) {
         MergeUsage(*u, &usage_);
         saw_usage_ = true;
       }
@@ -94,19 +100,19 @@ bool StreamTranslator::OnEvent(std::string_view event, std::string_view data,
     return true;
   }
   if (type == "content_block_start") {
-    const json::object* block = Obj(o, "content_block");
+    const json::object* block = GetObject(&o, "content_block");
     if (block == nullptr) return true;
-    std::string_view block_type = Str(*block, "type");
+    std::string_view block_type = GetString(block, "type");
     v1::Delta* d = nullptr;
     if (block_type == "text") {
-      if (Str(*block, "text").empty()) return true;
+      if (GetString(block, "text").empty()) return true;
       v1::ChatChunk c = NewChoiceChunk(&d);
-      d->set_content(std::string(Str(*block, "text")));
+      d->set_content(std::string(GetString(block, "text")));
       out->push_back(std::move(c));
     } else if (block_type == "thinking") {
-      if (Str(*block, "thinking").empty()) return true;
+      if (GetString(block, "thinking").empty()) return true;
       v1::ChatChunk c = NewChoiceChunk(&d);
-      d->set_reasoning_content(std::string(Str(*block, "thinking")));
+      d->set_reasoning_content(std::string(GetString(block, "thinking")));
       out->push_back(std::move(c));
     } else if (block_type == "tool_use") {
       const int32_t index = tools_++;
@@ -114,13 +120,13 @@ bool StreamTranslator::OnEvent(std::string_view event, std::string_view data,
       v1::ChatChunk c = NewChoiceChunk(&d);
       v1::ToolCall* tc = d->add_tool_calls();
       tc->set_index(index);
-      tc->set_id(std::string(Str(*block, "id")));
+      tc->set_id(std::string(GetString(block, "id")));
       tc->set_type("function");
-      tc->mutable_function()->set_name(std::string(Str(*block, "name")));
+      tc->mutable_function()->set_name(std::string(GetString(block, "name")));
       // The API starts tool_use blocks with "input": {} and streams the
       // arguments as input_json_delta; a non-empty input here (some
       // compatible servers) is the whole arguments object.
-      const json::object* input = Obj(*block, "input");
+      const json::object* input = GetObject(block, "input");
       if (input != nullptr && !input->empty()) {
         tc->mutable_function()->set_arguments(Serialize(*input));
       }
@@ -129,17 +135,17 @@ bool StreamTranslator::OnEvent(std::string_view event, std::string_view data,
     return true;
   }
   if (type == "content_block_delta") {
-    const json::object* delta = Obj(o, "delta");
+    const json::object* delta = GetObject(&o, "delta");
     if (delta == nullptr) return true;
-    std::string_view delta_type = Str(*delta, "type");
+    std::string_view delta_type = GetString(delta, "type");
     v1::Delta* d = nullptr;
     if (delta_type == "text_delta") {
-      if (Str(*delta, "text").empty()) return true;
+      if (GetString(delta, "text").empty()) return true;
       v1::ChatChunk c = NewChoiceChunk(&d);
-      d->set_content(std::string(Str(*delta, "text")));
+      d->set_content(std::string(GetString(delta, "text")));
       out->push_back(std::move(c));
     } else if (delta_type == "input_json_delta") {
-      std::string_view fragment = Str(*delta, "partial_json");
+      std::string_view fragment = GetString(delta, "partial_json");
       auto it = tool_index_.find(BlockIndex(o));
       if (fragment.empty() || it == tool_index_.end()) return true;
       v1::ChatChunk c = NewChoiceChunk(&d);
@@ -148,20 +154,20 @@ bool StreamTranslator::OnEvent(std::string_view event, std::string_view data,
       tc->mutable_function()->set_arguments(std::string(fragment));
       out->push_back(std::move(c));
     } else if (delta_type == "thinking_delta") {
-      if (Str(*delta, "thinking").empty()) return true;
+      if (GetString(delta, "thinking").empty()) return true;
       v1::ChatChunk c = NewChoiceChunk(&d);
-      d->set_reasoning_content(std::string(Str(*delta, "thinking")));
+      d->set_reasoning_content(std::string(GetString(delta, "thinking")));
       out->push_back(std::move(c));
     }
     // signature_delta, citations_delta: nothing to forward.
     return true;
   }
   if (type == "message_delta") {
-    if (const json::object* delta = Obj(o, "delta")) {
-      std::string_view reason = Str(*delta, "stop_reason");
+    if (const json::object* delta = GetObject(&o, "delta")) {
+      std::string_view reason = GetString(delta, "stop_reason");
       if (!reason.empty()) stop_reason_ = reason;
     }
-    if (const json::object* u = Obj(o, "usage")) {
+    if (const json::object* u = GetObject(&o, "usage")) {
       MergeUsage(*u, &usage_);
       saw_usage_ = true;
     }

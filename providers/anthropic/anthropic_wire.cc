@@ -7,12 +7,21 @@
 #include <utility>
 #include <vector>
 
-#include "providers/anthropic/json_util.h"
+#include "providers/common/json.h"
 
 namespace across::anthropic {
-namespace {
 
-json::string_view JV(std::string_view s) { return {s.data(), s.size()}; }
+namespace json = boost::json;
+using providers::GetArray;
+using providers::GetCount;
+using providers::GetObject;
+using providers::GetString;
+using providers::Jv;
+using providers::ParseJson;
+using providers::Serialize;
+using providers::ToJson;
+
+namespace {
 
 // One turn of the Messages conversation.
 struct Turn {
@@ -30,7 +39,7 @@ std::string Param(int i, std::string_view suffix) {
 json::object TextBlock(std::string_view text) {
   json::object b;
   b["type"] = "text";
-  b["text"] = JV(text);
+  b["text"] = Jv(text);
   return b;
 }
 
@@ -62,12 +71,12 @@ Result<json::object> ImageBlock(const v1::ImageUrl& image, std::string param) {
           std::move(param));
     }
     source["type"] = "base64";
-    source["media_type"] = JV(media);
-    source["data"] = JV(url.substr(comma + 1));
+    source["media_type"] = Jv(media);
+    source["data"] = Jv(url.substr(comma + 1));
   } else if (StartsWithNoCase(url, "https://") ||
              StartsWithNoCase(url, "http://")) {
     source["type"] = "url";
-    source["url"] = JV(url);
+    source["url"] = Jv(url);
   } else {
     return Error::InvalidRequest(
         "image URLs must be http(s) URLs or base64 data URLs",
@@ -107,12 +116,12 @@ Result<json::object> ToolInput(std::string_view arguments, std::string param) {
   if (arguments.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return json::object();
   }
-  json::value v;
-  if (!Parse(arguments, &v) || !v.is_object()) {
+  std::optional<json::value> v = ParseJson(arguments);
+  if (!v || !v->is_object()) {
     return Error::InvalidRequest("tool call arguments must be a JSON object",
                                  std::move(param));
   }
-  return std::move(v.get_object());
+  return std::move(v->get_object());
 }
 
 std::optional<Error> AssistantBlocks(const v1::Message& m, int i,
@@ -126,8 +135,8 @@ std::optional<Error> AssistantBlocks(const v1::Message& m, int i,
     if (!input.ok()) return std::move(input.error());
     json::object b;
     b["type"] = "tool_use";
-    b["id"] = JV(tc.id());
-    b["name"] = JV(tc.function().name());
+    b["id"] = Jv(tc.id());
+    b["name"] = Jv(tc.function().name());
     b["input"] = std::move(input.value());
     out->push_back(std::move(b));
   }
@@ -138,13 +147,13 @@ std::optional<Error> ToolResultBlock(const v1::Message& m, int i,
                                      json::array* out) {
   json::object b;
   b["type"] = "tool_result";
-  b["tool_use_id"] = JV(m.tool_call_id());
+  b["tool_use_id"] = Jv(m.tool_call_id());
   if (m.parts_size() > 0) {
     json::array content;
     if (auto e = ContentBlocks(m, i, &content)) return e;
     if (!content.empty()) b["content"] = std::move(content);
   } else if (!m.content().empty()) {
-    b["content"] = JV(m.content());
+    b["content"] = Jv(m.content());
   }
   out->push_back(std::move(b));
   return std::nullopt;
@@ -158,8 +167,8 @@ json::value TurnContent(Turn& t) {
 json::object ToolDefinition(const v1::Tool& tool) {
   const v1::FunctionDefinition& f = tool.function();
   json::object t;
-  t["name"] = JV(f.name());
-  if (!f.description().empty()) t["description"] = JV(f.description());
+  t["name"] = Jv(f.name());
+  if (!f.description().empty()) t["description"] = Jv(f.description());
   if (f.has_parameters()) {
     t["input_schema"] = ToJson(f.parameters());
   } else {
@@ -180,7 +189,7 @@ Result<std::optional<json::object>> ToolChoice(const v1::ChatRequest& r) {
   if (tc.choice_case() == v1::ToolChoice::kFunctionName) {
     choice.emplace();
     (*choice)["type"] = "tool";
-    (*choice)["name"] = JV(tc.function_name());
+    (*choice)["name"] = Jv(tc.function_name());
   } else if (tc.choice_case() == v1::ToolChoice::kMode) {
     const std::string& mode = tc.mode();
     choice.emplace();
@@ -274,12 +283,12 @@ std::string Excerpt(std::string_view s, size_t max) {
 // the body has no error message.
 bool ReadErrorBody(std::string_view body, std::string* type,
                    std::string* message) {
-  json::value v;
-  if (!Parse(body, &v) || !v.is_object()) return false;
-  const json::object* err = Obj(v.get_object(), "error");
+  std::optional<json::value> v = ParseJson(body);
+  if (!v || !v->is_object()) return false;
+  const json::object* err = GetObject(&v->get_object(), "error");
   if (err == nullptr) return false;
-  *type = Str(*err, "type");
-  *message = Str(*err, "message");
+  *type = GetString(err, "type");
+  *message = GetString(err, "message");
   return !message->empty();
 }
 
@@ -354,10 +363,10 @@ Result<std::string> BuildRequestBody(const v1::ChatRequest& r,
   json::object body;
   std::set<std::string, std::less<>> written;
   auto put = [&](std::string_view key, json::value v) {
-    body[JV(key)] = std::move(v);
+    body[Jv(key)] = std::move(v);
     written.emplace(key);
   };
-  put("model", JV(options.model));
+  put("model", Jv(options.model));
   // Extra params may replace the default max_tokens, never the client's.
   const google::protobuf::Struct& extra = r.extra_params();
   const bool client_max = r.has_max_completion_tokens() || r.has_max_tokens();
@@ -373,7 +382,7 @@ Result<std::string> BuildRequestBody(const v1::ChatRequest& r,
     put("max_tokens", max_tokens);
   }
   if (system.size() == 1) {
-    put("system", JV(system[0]));
+    put("system", Jv(system[0]));
   } else if (!system.empty()) {
     json::array blocks;
     for (std::string_view s : system) blocks.push_back(TextBlock(s));
@@ -383,7 +392,7 @@ Result<std::string> BuildRequestBody(const v1::ChatRequest& r,
   messages.reserve(turns.size());
   for (Turn& t : turns) {
     json::object m;
-    m["role"] = JV(t.role);
+    m["role"] = Jv(t.role);
     m["content"] = TurnContent(t);
     messages.push_back(std::move(m));
   }
@@ -394,7 +403,7 @@ Result<std::string> BuildRequestBody(const v1::ChatRequest& r,
   if (r.has_top_p()) put("top_p", r.top_p());
   if (r.stop_size() > 0) {
     json::array stops;
-    for (const auto& s : r.stop()) stops.push_back(JV(s));
+    for (const auto& s : r.stop()) stops.push_back(Jv(s));
     put("stop_sequences", std::move(stops));
   }
   if (r.tools_size() > 0) {
@@ -408,7 +417,7 @@ Result<std::string> BuildRequestBody(const v1::ChatRequest& r,
   }
   if (!r.user().empty()) {
     json::object metadata;
-    metadata["user_id"] = JV(r.user());
+    metadata["user_id"] = Jv(r.user());
     put("metadata", std::move(metadata));
   }
   // Extras in a stable order (protobuf maps have none).
@@ -419,7 +428,7 @@ Result<std::string> BuildRequestBody(const v1::ChatRequest& r,
   std::sort(keys.begin(), keys.end(),
             [](const std::string* a, const std::string* b) { return *a < *b; });
   for (const std::string* k : keys) {
-    body[JV(*k)] = ToJson(extra.fields().at(*k));
+    body[Jv(*k)] = ToJson(extra.fields().at(*k));
   }
   return Serialize(body);
 }
@@ -449,12 +458,12 @@ void FillUsage(const UsageCounts& c, v1::Usage* out) {
 }
 
 Result<v1::ChatResponse> ParseResponse(std::string_view body) {
-  json::value root;
-  if (!Parse(body, &root) || !root.is_object()) {
+  std::optional<json::value> root = ParseJson(body);
+  if (!root || !root->is_object()) {
     return Error::Unavailable("malformed message from upstream");
   }
-  const json::object& o = root.get_object();
-  if (Str(o, "type") == "error") {
+  const json::object& o = root->get_object();
+  if (GetString(&o, "type") == "error") {
     std::string type;
     std::string message;
     ReadErrorBody(body, &type, &message);
@@ -464,27 +473,27 @@ Result<v1::ChatResponse> ParseResponse(std::string_view body) {
                      message.empty() ? "upstream error" : message, "");
   }
   v1::ChatResponse resp;
-  resp.set_id(std::string(Str(o, "id")));
-  resp.set_model(std::string(Str(o, "model")));
+  resp.set_id(std::string(GetString(&o, "id")));
+  resp.set_model(std::string(GetString(&o, "model")));
   v1::Choice* choice = resp.add_choices();
   choice->set_index(0);
   v1::Message* m = choice->mutable_message();
   m->set_role(v1::ROLE_ASSISTANT);
-  if (const json::array* content = Arr(o, "content")) {
+  if (const json::array* content = GetArray(&o, "content")) {
     for (const auto& item : *content) {
       const json::object* b = item.if_object();
       if (b == nullptr) continue;
-      std::string_view type = Str(*b, "type");
+      std::string_view type = GetString(b, "type");
       if (type == "text") {
-        m->mutable_content()->append(Str(*b, "text"));
+        m->mutable_content()->append(GetString(b, "text"));
       } else if (type == "thinking") {
-        m->mutable_reasoning_content()->append(Str(*b, "thinking"));
+        m->mutable_reasoning_content()->append(GetString(b, "thinking"));
       } else if (type == "tool_use") {
         v1::ToolCall* tc = m->add_tool_calls();
         tc->set_index(m->tool_calls_size() - 1);
-        tc->set_id(std::string(Str(*b, "id")));
+        tc->set_id(std::string(GetString(b, "id")));
         tc->set_type("function");
-        tc->mutable_function()->set_name(std::string(Str(*b, "name")));
+        tc->mutable_function()->set_name(std::string(GetString(b, "name")));
         const json::value* input = b->if_contains("input");
         tc->mutable_function()->set_arguments(
             input != nullptr && !input->is_null() ? Serialize(*input) : "{}");
@@ -493,11 +502,11 @@ Result<v1::ChatResponse> ParseResponse(std::string_view body) {
       // Chat Completions form.
     }
   }
-  choice->set_finish_reason(MapStopReason(Str(o, "stop_reason")));
-  if (const json::object* u = Obj(o, "usage")) {
-    FillUsage({Int32(*u, "input_tokens"), Int32(*u, "output_tokens"),
-               Int32(*u, "cache_read_input_tokens"),
-               Int32(*u, "cache_creation_input_tokens")},
+  choice->set_finish_reason(MapStopReason(GetString(&o, "stop_reason")));
+  if (const json::object* u = GetObject(&o, "usage")) {
+    FillUsage({GetCount(u, "input_tokens"), GetCount(u, "output_tokens"),
+               GetCount(u, "cache_read_input_tokens"),
+               GetCount(u, "cache_creation_input_tokens")},
               resp.mutable_usage());
   }
   return resp;

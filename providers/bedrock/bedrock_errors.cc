@@ -9,6 +9,7 @@ namespace across::bedrock {
 namespace json = boost::json;
 using providers::GetString;
 using providers::ParseJson;
+
 namespace {
 
 constexpr size_t kMaxRawMessage = 512;

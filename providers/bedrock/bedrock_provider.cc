@@ -1,6 +1,5 @@
 #include "providers/bedrock/bedrock_provider.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <utility>
@@ -12,31 +11,18 @@
 #include "providers/bedrock/converse_stream.h"
 #include "providers/bedrock/embeddings.h"
 #include "providers/bedrock/eventstream.h"
-#include "providers/openai/openai_provider.h"  // ParseRetryAfter
+#include "providers/common/upstream_call.h"
 
 namespace across {
 namespace {
-
-using std::chrono::milliseconds;
 
 constexpr std::string_view kService = "bedrock";
 constexpr std::string_view kEventStream = "application/vnd.amazon.eventstream";
 constexpr int kDefaultMaxTokens = 4096;
 
-bool Is2xx(int status) { return status >= 200 && status < 300; }
-
 std::string EnvOr(const std::string& name, const char* fallback) {
   const char* v = std::getenv(name.empty() ? fallback : name.c_str());
   return v == nullptr ? "" : v;
-}
-
-void ReplaceAll(std::string& s, std::string_view needle,
-                std::string_view replacement) {
-  if (needle.empty()) return;
-  for (size_t pos = s.find(needle); pos != std::string::npos;
-       pos = s.find(needle, pos + replacement.size())) {
-    s.replace(pos, needle.size(), replacement);
-  }
 }
 
 int64_t UnixSeconds(std::chrono::system_clock::time_point t) {
@@ -51,17 +37,6 @@ std::string CompletionId(std::string_view request_id,
   if (!request_id.empty()) return "chatcmpl-" + std::string(request_id);
   if (!ctx.trace_id.empty()) return "chatcmpl-" + ctx.trace_id;
   return "chatcmpl-" + NewTraceId();
-}
-
-bool CarriesOutput(const v1::ChatChunk& chunk) {
-  for (const auto& c : chunk.choices()) {
-    const auto& d = c.delta();
-    if (!d.content().empty() || d.tool_calls_size() > 0 ||
-        !d.reasoning_content().empty()) {
-      return true;
-    }
-  }
-  return false;
 }
 
 // Decodes one ConverseStream body and writes its chunks to the sink. Lives in
@@ -140,24 +115,18 @@ bedrock::AwsCredentials BedrockProvider::CredentialsFromEnv(
 }
 
 Error BedrockProvider::Named(Error error) const {
-  // Short strings would redact ordinary words; real credentials are long.
   for (const std::string* secret :
        {&credentials_.secret_access_key, &credentials_.session_token,
         &credentials_.access_key_id}) {
-    if (secret->size() >= 8) ReplaceAll(error.message, *secret, "[REDACTED]");
+    RedactSecret(error.message, *secret);
   }
-  const std::string prefix = info_.id + ": ";
-  if (error.message.compare(0, prefix.size(), prefix) != 0) {
-    error.message.insert(0, prefix);
-  }
-  return error;
+  return WithProviderPrefix(std::move(error), info_.id);
 }
 
 Error BedrockProvider::UpstreamFailure(const UpstreamResponse& response) const {
   Error e = bedrock::ParseBedrockError(response.status, response.body,
                                        response.Header("x-amzn-errortype"));
-  e.retry_after = ParseRetryAfter(response.Header("retry-after-ms"),
-                                  response.Header("retry-after"));
+  e.retry_after = RetryAfter(response);
   return Named(std::move(e));
 }
 
@@ -190,11 +159,8 @@ Result<UpstreamRequest> BedrockProvider::BuildRequest(const UpstreamCall& call,
   path += bedrock::EncodePathSegment(model);
   path += '/';
   path += action;
-  auto url = Url::Join(config_.base_url(), path);
-  if (!url.ok()) {
-    return Error::Internal(info_.id +
-                           ": invalid base_url: " + url.error().message);
-  }
+  auto url = UpstreamUrl(info_.id, config_, path);
+  if (!url.ok()) return url.error();
 
   UpstreamRequest req;
   req.method = "POST";
@@ -239,16 +205,8 @@ Result<UpstreamRequest> BedrockProvider::BuildRequest(const UpstreamCall& call,
   }
   req.headers.emplace_back("authorization",
                            bedrock::AuthorizationHeader(sig, credentials_));
-  for (const auto& [name, value] : config_.headers()) {
-    req.headers.emplace_back(name, value);
-  }
-
-  const milliseconds timeout(
-      config_.request_timeout_ms() > 0 ? config_.request_timeout_ms() : 600000);
-  req.deadline = std::min(call.ctx.deadline, Clock::now() + timeout);
-  req.connect_timeout = milliseconds(
-      config_.connect_timeout_ms() > 0 ? config_.connect_timeout_ms() : 5000);
-  req.insecure_skip_verify = config_.insecure_skip_verify();
+  AppendConfiguredHeaders(req, config_);
+  ApplyTimeouts(req, config_, call.ctx);
   return req;
 }
 

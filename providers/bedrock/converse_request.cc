@@ -10,9 +10,10 @@ namespace across::bedrock {
 
 namespace json = boost::json;
 using providers::GetString;
-using providers::ToJson;
-using providers::Serialize;
 using providers::ParseJson;
+using providers::Serialize;
+using providers::ToJson;
+
 namespace {
 
 using MaybeError = std::optional<Error>;

@@ -1,17 +1,18 @@
 #include "providers/bedrock/converse_response.h"
-#include "providers/common/json.h"
 
 #include <string>
+
+#include "providers/common/json.h"
 
 namespace across::bedrock {
 
 namespace json = boost::json;
-using providers::GetObject;
 using providers::GetArray;
-using providers::GetString;
 using providers::GetInt;
-using providers::Serialize;
+using providers::GetObject;
+using providers::GetString;
 using providers::ParseJson;
+using providers::Serialize;
 using providers::Sv;
 
 v1::FinishReason FinishReasonFromStopReason(std::string_view r) {
@@ -28,8 +29,7 @@ v1::FinishReason FinishReasonFromStopReason(std::string_view r) {
 v1::Usage ParseUsage(const json::object& usage) {
   const int64_t input = GetInt(&usage, "inputTokens").value_or(0);
   const int64_t output = GetInt(&usage, "outputTokens").value_or(0);
-  const int64_t cache_read =
-      GetInt(&usage, "cacheReadInputTokens").value_or(0);
+  const int64_t cache_read = GetInt(&usage, "cacheReadInputTokens").value_or(0);
   const int64_t cache_write =
       GetInt(&usage, "cacheWriteInputTokens").value_or(0);
   v1::Usage u;
@@ -48,10 +48,8 @@ Result<v1::ChatResponse> ParseConverseResponse(std::string_view body) {
   }
   const json::object& root = parsed->get_object();
   const json::object* output = GetObject(&root, "output");
-  const json::object* message =
-      GetObject(output, "message");
-  const json::array* content =
-      GetArray(message, "content");
+  const json::object* message = GetObject(output, "message");
+  const json::array* content = GetArray(message, "content");
   if (content == nullptr) {
     return Error::Unavailable(
         "malformed Converse response (no output.message.content)");
@@ -73,8 +71,7 @@ Result<v1::ChatResponse> ParseConverseResponse(std::string_view body) {
       call->set_index(msg->tool_calls_size() - 1);
       call->set_id(std::string(GetString(use, "toolUseId")));
       call->set_type("function");
-      call->mutable_function()->set_name(
-          std::string(GetString(use, "name")));
+      call->mutable_function()->set_name(std::string(GetString(use, "name")));
       const json::value* input = use->if_contains("input");
       call->mutable_function()->set_arguments(
           input != nullptr ? Serialize(*input) : "{}");

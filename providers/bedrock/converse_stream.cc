@@ -9,9 +9,9 @@
 namespace across::bedrock {
 
 namespace json = boost::json;
+using providers::GetInt;
 using providers::GetObject;
 using providers::GetString;
-using providers::GetInt;
 using providers::ParseJson;
 using providers::Sv;
 
@@ -75,15 +75,13 @@ std::optional<Error> ConverseStreamTranslator::OnMessage(
     NewDelta(out)->set_role(v1::ROLE_ASSISTANT);
   } else if (type == "contentBlockStart") {
     const json::object* start = GetObject(&ev, "start");
-    const json::object* use =
-        GetObject(start, "toolUse");
+    const json::object* use = GetObject(start, "toolUse");
     if (use != nullptr) {
       v1::ToolCall* call = NewDelta(out)->add_tool_calls();
       call->set_index(ToolIndex(GetInt(&ev, "contentBlockIndex").value_or(0)));
       call->set_id(std::string(GetString(use, "toolUseId")));
       call->set_type("function");
-      call->mutable_function()->set_name(
-          std::string(GetString(use, "name")));
+      call->mutable_function()->set_name(std::string(GetString(use, "name")));
     }
   } else if (type == "contentBlockDelta") {
     const json::object* delta = GetObject(&ev, "delta");

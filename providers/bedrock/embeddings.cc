@@ -8,9 +8,10 @@ namespace across::bedrock {
 
 namespace json = boost::json;
 using providers::GetInt;
-using providers::ToJson;
-using providers::Serialize;
 using providers::ParseJson;
+using providers::Serialize;
+using providers::ToJson;
+
 namespace {
 
 // extra_params first, so the typed fields set afterwards win.

@@ -1,56 +1,16 @@
 #include "providers/cohere/cohere_provider.h"
 
-#include <algorithm>
-#include <chrono>
 #include <ctime>
 #include <optional>
 #include <utility>
 #include <vector>
 
-#include "gateway/common/ascii.h"
 #include "gateway/upstream/sse_parser.h"
 #include "providers/cohere/cohere_wire.h"
-#include "providers/openai/openai_provider.h"  // ParseRetryAfter
+#include "providers/common/upstream_call.h"
 
 namespace across {
 namespace {
-
-using std::chrono::milliseconds;
-
-bool Is2xx(int status) { return status >= 200 && status < 300; }
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// The credential this call sends upstream, whatever its source.
-std::string_view SecretInUse(const UpstreamCall& call,
-                             const std::string& configured) {
-  if (!call.api_key_override.empty()) return call.api_key_override;
-  if (!configured.empty()) return configured;
-  std::string_view auth = call.ctx.headers.authorization;
-  if (auth.size() > 7 && EqualsIgnoreCase(auth.substr(0, 7), "bearer ")) {
-    auth.remove_prefix(7);
-  }
-  return TrimSpaces(auth);
-}
-
-bool CarriesOutput(const v1::ChatChunk& chunk) {
-  for (const auto& c : chunk.choices()) {
-    const auto& d = c.delta();
-    if (!d.content().empty() || d.tool_calls_size() > 0 ||
-        !d.reasoning_content().empty()) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // Feeds the upstream SSE bytes through the translator and writes the chunks
 // to the sink. Lives in ChatStream's frame; the body handler only holds a
@@ -122,26 +82,13 @@ CohereProvider::CohereProvider(::across::config::v1::ProviderConfig config,
 }
 
 Error CohereProvider::Named(Error error, const UpstreamCall& call) const {
-  std::string_view secret = SecretInUse(call, api_key_);
-  // Short strings would redact ordinary words; real keys are long.
-  if (secret.size() >= 8) {
-    for (size_t pos = error.message.find(secret); pos != std::string::npos;
-         pos = error.message.find(secret, pos)) {
-      error.message.replace(pos, secret.size(), "[REDACTED]");
-    }
-  }
-  const std::string prefix = info_.id + ": ";
-  if (error.message.compare(0, prefix.size(), prefix) != 0) {
-    error.message.insert(0, prefix);
-  }
-  return error;
+  return ScrubSecrets(std::move(error), info_.id, SecretInUse(call, api_key_));
 }
 
 Error CohereProvider::UpstreamFailure(const UpstreamResponse& response,
                                       const UpstreamCall& call) const {
   Error e = cohere::ParseError(response.status, response.body, info_.id);
-  e.retry_after = ParseRetryAfter(response.Header("retry-after-ms"),
-                                  response.Header("retry-after"));
+  e.retry_after = RetryAfter(response);
   return Named(std::move(e), call);
 }
 
@@ -152,48 +99,12 @@ Result<UpstreamRequest> CohereProvider::BuildRequest(const UpstreamCall& call,
   if (call.ctx.http == nullptr) {
     return Error::Internal(info_.id + ": no upstream HTTP client");
   }
-  auto url = Url::Join(config_.base_url(), path);
-  if (!url.ok()) {
-    return Error::Internal(info_.id +
-                           ": invalid base_url: " + url.error().message);
-  }
-  UpstreamRequest req;
-  req.method = "POST";
-  req.url = std::move(url.value());
-  req.body = std::move(body);
-  req.headers.reserve(3 + static_cast<size_t>(config_.headers_size()));
-  req.headers.emplace_back("content-type", "application/json");
-  req.headers.emplace_back("accept",
-                           stream ? "text/event-stream" : "application/json");
-
-  const std::string auth_header =
-      config_.auth_header().empty() ? "authorization" : config_.auth_header();
-  const bool bearer = EqualsIgnoreCase(auth_header, "authorization");
-  bool header_configured = false;
-  for (const auto& [name, value] : config_.headers()) {
-    if (EqualsIgnoreCase(name, auth_header)) header_configured = true;
-  }
-  if (!header_configured) {
-    const std::string& key =
-        call.api_key_override.empty() ? api_key_ : call.api_key_override;
-    if (!key.empty()) {
-      req.headers.emplace_back(auth_header, bearer ? "Bearer " + key : key);
-    } else if (!call.ctx.headers.authorization.empty()) {
-      // No key of our own: the caller's credential goes through as is.
-      req.headers.emplace_back(
-          auth_header, bearer ? call.ctx.headers.authorization
-                              : std::string(SecretInUse(call, api_key_)));
-    }
-  }
-  for (const auto& [name, value] : config_.headers()) {
-    req.headers.emplace_back(name, value);
-  }
-  const milliseconds timeout(
-      config_.request_timeout_ms() > 0 ? config_.request_timeout_ms() : 600000);
-  req.deadline = std::min(call.ctx.deadline, Clock::now() + timeout);
-  req.connect_timeout = milliseconds(
-      config_.connect_timeout_ms() > 0 ? config_.connect_timeout_ms() : 5000);
-  req.insecure_skip_verify = config_.insecure_skip_verify();
+  auto url = UpstreamUrl(info_.id, config_, path);
+  if (!url.ok()) return url.error();
+  UpstreamRequest req = JsonPost(config_, call.ctx, std::move(url.value()),
+                                 std::move(body), stream);
+  ApplyAuth(req, call, config_, api_key_, "authorization", CallerAuth::kAsSent);
+  AppendConfiguredHeaders(req, config_);
   return req;
 }
 

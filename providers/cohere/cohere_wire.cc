@@ -1,135 +1,46 @@
 #include "providers/cohere/cohere_wire.h"
 
-#include <google/protobuf/struct.pb.h>
-
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <ctime>
-#include <limits>
 #include <optional>
 #include <utility>
 
 #include "gateway/common/ascii.h"
+#include "providers/common/json.h"
 #include "providers/openai/openai_wire.h"
 
 namespace across::cohere {
 namespace {
 
 namespace json = boost::json;
-using google::protobuf::Struct;
-using google::protobuf::Value;
-
-// ---- proto Struct → JSON --------------------------------------------------
-
-json::value ToJson(const Value& v);
-
-json::object ToJson(const Struct& s) {
-  json::object o;
-  for (const auto& [k, v] : s.fields()) o[k] = ToJson(v);
-  return o;
-}
-
-json::value ToJson(const Value& v) {
-  switch (v.kind_case()) {
-    case Value::kNumberValue: {
-      // Integral numbers stay integers ("max_tokens": 5, not 5.0).
-      const double d = v.number_value();
-      if (d > -9e15 && d < 9e15 &&
-          d == static_cast<double>(static_cast<int64_t>(d))) {
-        return json::value(static_cast<int64_t>(d));
-      }
-      return json::value(d);
-    }
-    case Value::kStringValue:
-      return json::value(v.string_value());
-    case Value::kBoolValue:
-      return json::value(v.bool_value());
-    case Value::kStructValue:
-      return ToJson(v.struct_value());
-    case Value::kListValue: {
-      json::array a;
-      for (const auto& e : v.list_value().values()) a.push_back(ToJson(e));
-      return a;
-    }
-    default:
-      return nullptr;
-  }
-}
+using providers::Get;
+using providers::GetArray;
+using providers::GetCount;
+using providers::GetObject;
+using providers::GetString;
+using providers::GetWholeInt;
+using providers::ParseJson;
+using providers::Sv;
+using providers::ToJson;
 
 // ---- small readers --------------------------------------------------------
-
-std::string_view SV(const json::string& s) { return {s.data(), s.size()}; }
-
-const json::value* Get(const json::object& o, std::string_view key) {
-  return o.if_contains(json::string_view(key.data(), key.size()));
-}
-
-std::string_view GetStr(const json::object& o, std::string_view key) {
-  const json::value* v = Get(o, key);
-  return v != nullptr && v->is_string() ? SV(v->get_string())
-                                        : std::string_view();
-}
-
-const json::object* GetObj(const json::object* o, std::string_view key) {
-  if (o == nullptr) return nullptr;
-  const json::value* v = Get(*o, key);
-  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-}
-
-const json::array* GetArr(const json::object& o, std::string_view key) {
-  const json::value* v = Get(o, key);
-  return v != nullptr && v->is_array() ? &v->get_array() : nullptr;
-}
-
-// Non-negative integer, clamped to int32; 0 when absent or not a number.
-int32_t GetInt(const json::object* o, std::string_view key) {
-  if (o == nullptr) return 0;
-  const json::value* v = Get(*o, key);
-  if (v == nullptr) return 0;
-  double d = 0;
-  if (v->is_int64()) {
-    d = static_cast<double>(v->get_int64());
-  } else if (v->is_uint64()) {
-    d = static_cast<double>(v->get_uint64());
-  } else if (v->is_double()) {
-    d = v->get_double();
-  }
-  if (!(d > 0)) return 0;
-  if (d >= std::numeric_limits<int32_t>::max()) {
-    return std::numeric_limits<int32_t>::max();
-  }
-  return static_cast<int32_t>(d);
-}
-
-// An event's "index", or -1.
-int64_t GetIndex(const json::object& o) {
-  const json::value* v = Get(o, "index");
-  if (v != nullptr && v->is_int64()) return v->get_int64();
-  if (v != nullptr && v->is_uint64()) {
-    return static_cast<int64_t>(v->get_uint64());
-  }
-  return -1;
-}
 
 // Function arguments are JSON text; tolerate an object.
 std::string ArgumentsText(const json::value* v) {
   if (v == nullptr || v->is_null()) return "";
-  if (v->is_string()) return std::string(SV(v->get_string()));
+  if (v->is_string()) return std::string(Sv(v->get_string()));
   return json::serialize(*v);
 }
 
-Result<json::value> ParseJson(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 64;
-  json::value v = json::parse(json::string_view(body.data(), body.size()), ec,
-                              json::storage_ptr(), opts);
-  if (ec || !v.is_object()) {
+// `body` as a JSON object; an error naming `what` otherwise.
+Result<json::value> ParseObject(std::string_view body, std::string_view what) {
+  std::optional<json::value> v = ParseJson(body);
+  if (!v || !v->is_object()) {
     return Error::Unavailable("malformed " + std::string(what) +
                               " from upstream");
   }
-  return v;
+  return std::move(*v);
 }
 
 // ---- request pieces -------------------------------------------------------
@@ -262,13 +173,13 @@ std::optional<Error> FailedFinish(std::string_view reason,
 // "tokens" (which also counts Cohere's own prompt additions) is the
 // fallback when no billed units are reported.
 void ParseUsage(const json::object& u, v1::Usage* out) {
-  const json::object* billed = GetObj(&u, "billed_units");
-  const json::object* tokens = GetObj(&u, "tokens");
+  const json::object* billed = GetObject(&u, "billed_units");
+  const json::object* tokens = GetObject(&u, "tokens");
   const json::object* src = billed != nullptr ? billed : tokens;
-  out->set_prompt_tokens(GetInt(src, "input_tokens"));
-  out->set_completion_tokens(GetInt(src, "output_tokens"));
+  out->set_prompt_tokens(GetCount(src, "input_tokens"));
+  out->set_completion_tokens(GetCount(src, "output_tokens"));
   out->set_total_tokens(out->prompt_tokens() + out->completion_tokens());
-  out->set_cached_tokens(GetInt(&u, "cached_tokens"));
+  out->set_cached_tokens(GetCount(&u, "cached_tokens"));
 }
 
 }  // namespace
@@ -380,21 +291,22 @@ v1::FinishReason FinishReasonFromCohere(std::string_view reason) {
 
 Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
                                            std::string_view model) {
-  auto parsed = ParseJson(body, "chat response");
+  auto parsed = ParseObject(body, "chat response");
   if (!parsed.ok()) return parsed.error();
   const json::object& o = parsed->get_object();
-  const std::string_view finish = GetStr(o, "finish_reason");
-  if (auto failed = FailedFinish(finish, GetStr(o, "error"))) return *failed;
-  const json::object* msg = GetObj(&o, "message");
+  const std::string_view finish = GetString(&o, "finish_reason");
+  if (auto failed = FailedFinish(finish, GetString(&o, "error")))
+    return *failed;
+  const json::object* msg = GetObject(&o, "message");
   if (msg == nullptr) {
     // An error object in a 200 (e.g. {"message": "..."}) or garbage.
-    std::string_view text = GetStr(o, "message");
+    std::string_view text = GetString(&o, "message");
     if (!text.empty()) return Error::Unavailable(std::string(text));
     return Error::Unavailable("malformed chat response from upstream");
   }
 
   v1::ChatResponse resp;
-  resp.set_id(std::string(GetStr(o, "id")));
+  resp.set_id(std::string(GetString(&o, "id")));
   resp.set_created(static_cast<int64_t>(std::time(nullptr)));
   resp.set_model(std::string(model));
   auto* choice = resp.add_choices();
@@ -405,46 +317,46 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
 
   std::string content;
   std::string reasoning;
-  if (const json::value* c = Get(*msg, "content")) {
+  if (const json::value* c = Get(msg, "content")) {
     if (c->is_string()) {
-      content = SV(c->get_string());
+      content = Sv(c->get_string());
     } else if (c->is_array()) {
       for (const auto& block : c->get_array()) {
         if (!block.is_object()) continue;
         const json::object& b = block.get_object();
-        const std::string_view type = GetStr(b, "type");
+        const std::string_view type = GetString(&b, "type");
         if (type == "text") {
-          content += GetStr(b, "text");
+          content += GetString(&b, "text");
         } else if (type == "thinking") {
-          reasoning += GetStr(b, "thinking");
+          reasoning += GetString(&b, "thinking");
         }
       }
     }
   }
-  const std::string_view plan = GetStr(*msg, "tool_plan");
+  const std::string_view plan = GetString(msg, "tool_plan");
   if (!plan.empty()) {
     if (!reasoning.empty()) reasoning += '\n';
     reasoning += plan;
   }
   m->set_content(std::move(content));
   m->set_reasoning_content(std::move(reasoning));
-  if (const json::array* calls = GetArr(*msg, "tool_calls")) {
+  if (const json::array* calls = GetArray(msg, "tool_calls")) {
     int32_t index = 0;
     for (const auto& call : *calls) {
       if (!call.is_object()) continue;
       const json::object& co = call.get_object();
       auto* tc = m->add_tool_calls();
       tc->set_index(index++);
-      tc->set_id(std::string(GetStr(co, "id")));
+      tc->set_id(std::string(GetString(&co, "id")));
       tc->set_type("function");
-      if (const json::object* fn = GetObj(&co, "function")) {
-        tc->mutable_function()->set_name(std::string(GetStr(*fn, "name")));
+      if (const json::object* fn = GetObject(&co, "function")) {
+        tc->mutable_function()->set_name(std::string(GetString(fn, "name")));
         tc->mutable_function()->set_arguments(
-            ArgumentsText(Get(*fn, "arguments")));
+            ArgumentsText(Get(fn, "arguments")));
       }
     }
   }
-  if (const json::object* u = GetObj(&o, "usage")) {
+  if (const json::object* u = GetObject(&o, "usage")) {
     ParseUsage(*u, resp.mutable_usage());
   }
   return resp;
@@ -485,26 +397,26 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
     return Ok{};
   }
   if (data.empty()) return Ok{};
-  auto parsed = ParseJson(data, "stream event");
+  auto parsed = ParseObject(data, "stream event");
   if (!parsed.ok()) {
     failed_ = true;
     return parsed.error();
   }
   const json::object& o = parsed->get_object();
-  std::string_view type = GetStr(o, "type");
+  std::string_view type = GetString(&o, "type");
   if (type.empty()) type = event;
   if (event == "error" || type == "error" ||
-      (GetStr(o, "type").empty() && !GetStr(o, "message").empty())) {
+      (GetString(&o, "type").empty() && !GetString(&o, "message").empty())) {
     failed_ = true;
-    std::string_view message = GetStr(o, "message");
+    std::string_view message = GetString(&o, "message");
     return Error::Unavailable(message.empty()
                                   ? std::string("upstream stream error")
                                   : std::string(message));
   }
 
-  const json::object* delta = GetObj(&o, "delta");
-  const json::object* dmsg = GetObj(delta, "message");
-  const int64_t index = GetIndex(o);
+  const json::object* delta = GetObject(&o, "delta");
+  const json::object* dmsg = GetObject(delta, "message");
+  const int64_t index = GetWholeInt(&o, "index").value_or(-1);
 
   auto emit = [&](auto&& fill) {
     v1::ChatChunk chunk = NewChunk();
@@ -515,20 +427,20 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
   };
 
   if (type == "message-start") {
-    id_ = std::string(GetStr(o, "id"));
+    id_ = std::string(GetString(&o, "id"));
     emit([](v1::ChunkChoice* c) {
       c->mutable_delta()->set_role(v1::ROLE_ASSISTANT);
     });
   } else if (type == "content-start" || type == "content-delta") {
-    const json::object* content = GetObj(dmsg, "content");
+    const json::object* content = GetObject(dmsg, "content");
     if (content == nullptr) return Ok{};
     if (type == "content-start") {
-      thinking_blocks_[index] = GetStr(*content, "type") == "thinking";
+      thinking_blocks_[index] = GetString(content, "type") == "thinking";
     }
     const bool thinking =
-        Get(*content, "thinking") != nullptr || thinking_blocks_[index];
-    std::string text(GetStr(
-        *content, Get(*content, "thinking") != nullptr ? "thinking" : "text"));
+        Get(content, "thinking") != nullptr || thinking_blocks_[index];
+    std::string text(GetString(
+        content, Get(content, "thinking") != nullptr ? "thinking" : "text"));
     if (text.empty()) return Ok{};
     emit([&](v1::ChunkChoice* c) {
       if (thinking) {
@@ -538,13 +450,13 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
       }
     });
   } else if (type == "tool-plan-delta") {
-    std::string plan(dmsg != nullptr ? GetStr(*dmsg, "tool_plan") : "");
+    std::string plan(dmsg != nullptr ? GetString(dmsg, "tool_plan") : "");
     if (plan.empty()) return Ok{};
     emit([&](v1::ChunkChoice* c) {
       c->mutable_delta()->set_reasoning_content(std::move(plan));
     });
   } else if (type == "tool-call-start" || type == "tool-call-delta") {
-    const json::object* call = GetObj(dmsg, "tool_calls");
+    const json::object* call = GetObject(dmsg, "tool_calls");
     if (call == nullptr) return Ok{};
     // Events name their call by "index"; without one, a start opens a new
     // call and a delta extends the last one.
@@ -556,27 +468,27 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
     }
     last_tool_key_ = key;
     const int32_t our_index = ToolIndex(key);
-    const json::object* fn = GetObj(call, "function");
+    const json::object* fn = GetObject(call, "function");
     emit([&](v1::ChunkChoice* c) {
       auto* tc = c->mutable_delta()->add_tool_calls();
       tc->set_index(our_index);
       if (type == "tool-call-start") {
-        tc->set_id(std::string(GetStr(*call, "id")));
+        tc->set_id(std::string(GetString(call, "id")));
         tc->set_type("function");
         if (fn != nullptr) {
-          tc->mutable_function()->set_name(std::string(GetStr(*fn, "name")));
+          tc->mutable_function()->set_name(std::string(GetString(fn, "name")));
         }
       }
       if (fn != nullptr) {
         tc->mutable_function()->set_arguments(
-            ArgumentsText(Get(*fn, "arguments")));
+            ArgumentsText(Get(fn, "arguments")));
       }
     });
   } else if (type == "message-end") {
     const std::string_view finish =
-        delta != nullptr ? GetStr(*delta, "finish_reason") : "";
+        delta != nullptr ? GetString(delta, "finish_reason") : "";
     if (auto failed =
-            FailedFinish(finish, delta != nullptr ? GetStr(*delta, "error")
+            FailedFinish(finish, delta != nullptr ? GetString(delta, "error")
                                                   : std::string_view())) {
       failed_ = true;
       return *failed;
@@ -586,7 +498,7 @@ Status StreamTranslator::OnEvent(std::string_view event, std::string_view data,
       c->mutable_delta();
       c->set_finish_reason(KnownOrStop(finish));
     });
-    if (const json::object* u = GetObj(delta, "usage")) {
+    if (const json::object* u = GetObject(delta, "usage")) {
       v1::ChatChunk usage = NewChunk();
       ParseUsage(*u, usage.mutable_usage());
       out->push_back(std::move(usage));
@@ -621,20 +533,20 @@ std::string BuildEmbedRequestBody(const v1::EmbedRequest& r,
 
 Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body,
                                              std::string_view model) {
-  auto parsed = ParseJson(body, "embeddings");
+  auto parsed = ParseObject(body, "embeddings");
   if (!parsed.ok()) return parsed.error();
   const json::object& o = parsed->get_object();
   // embeddings_by_type: {"float": [[...]]}; embeddings_floats: [[...]].
   const json::array* vectors = nullptr;
-  if (const json::value* e = Get(o, "embeddings")) {
+  if (const json::value* e = Get(&o, "embeddings")) {
     if (e->is_array()) {
       vectors = &e->get_array();
     } else if (e->is_object()) {
-      vectors = GetArr(e->get_object(), "float");
+      vectors = GetArray(&e->get_object(), "float");
     }
   }
   if (vectors == nullptr) {
-    std::string_view text = GetStr(o, "message");
+    std::string_view text = GetString(&o, "message");
     if (!text.empty()) return Error::Unavailable(std::string(text));
     return Error::Unavailable(
         "malformed embeddings (no float vectors) from upstream");
@@ -664,10 +576,10 @@ Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body,
       }
     }
   }
-  const json::object* meta = GetObj(&o, "meta");
-  const json::object* billed = GetObj(meta, "billed_units");
-  if (billed == nullptr) billed = GetObj(meta, "tokens");
-  const int32_t tokens = GetInt(billed, "input_tokens");
+  const json::object* meta = GetObject(&o, "meta");
+  const json::object* billed = GetObject(meta, "billed_units");
+  if (billed == nullptr) billed = GetObject(meta, "tokens");
+  const int32_t tokens = GetCount(billed, "input_tokens");
   resp.mutable_usage()->set_prompt_tokens(tokens);
   resp.mutable_usage()->set_total_tokens(tokens);
   return resp;

@@ -214,6 +214,15 @@ std::optional<int64_t> GetInt(const json::object* o, std::string_view key) {
   return std::nullopt;
 }
 
+std::optional<int64_t> GetWholeInt(const json::object* o,
+                                   std::string_view key) {
+  const json::value* v = Get(o, key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->get_uint64());
+  return std::nullopt;
+}
+
 std::optional<int64_t> GetInt64(const json::object* o, std::string_view key) {
   if (std::optional<int64_t> n = GetInt(o, key)) return n;
   std::string_view s = GetString(o, key);

@@ -63,6 +63,8 @@ void AppendNumber(float v, std::string& out);
 // Nesting accepted by ParseJson unless told otherwise: tool schemas nest
 // deeper than Boost.JSON's default of 32.
 inline constexpr size_t kMaxJsonDepth = 64;
+// Boost.JSON's own default, for callers that have always parsed with it.
+inline constexpr size_t kBoostJsonMaxDepth = 32;
 
 // Parses `text`; nullopt when it is not JSON (or nests deeper than
 // `max_depth`).
@@ -81,6 +83,8 @@ std::string_view GetString(const json::object* o, std::string_view key);
 std::optional<int64_t> GetInt(const json::object* o, std::string_view key);
 // Like GetInt, and also a decimal string (the proto3 JSON form of int64).
 std::optional<int64_t> GetInt64(const json::object* o, std::string_view key);
+// Member `key` as a JSON integer (doubles do not count); nullopt otherwise.
+std::optional<int64_t> GetWholeInt(const json::object* o, std::string_view key);
 // A count: a positive number truncated and clamped to int32; 0 when absent,
 // not a number, or not positive.
 int32_t GetCount(const json::object* o, std::string_view key);

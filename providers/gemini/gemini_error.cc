@@ -4,9 +4,18 @@
 #include <cstdlib>
 #include <optional>
 
-#include "providers/gemini/gemini_json.h"
+#include "providers/common/json.h"
 
 namespace across::gemini {
+
+namespace json = boost::json;
+using providers::GetArray;
+using providers::GetInt64;
+using providers::GetObject;
+using providers::GetString;
+using providers::kBoostJsonMaxDepth;
+using providers::ParseJson;
+
 namespace {
 
 std::string_view Trim(std::string_view s) {

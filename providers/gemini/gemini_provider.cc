@@ -1,49 +1,21 @@
 #include "providers/gemini/gemini_provider.h"
 
-#include <algorithm>
-#include <boost/algorithm/string/predicate.hpp>
 #include <ctime>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "gateway/upstream/sse_parser.h"
+#include "providers/common/upstream_call.h"
 #include "providers/gemini/gemini_error.h"
 #include "providers/gemini/gemini_request.h"
 #include "providers/gemini/gemini_response.h"
 #include "providers/gemini/gemini_stream.h"
-#include "providers/openai/openai_provider.h"
 
 namespace across {
 namespace {
 
-using std::chrono::milliseconds;
-
 constexpr std::string_view kDefaultAuthHeader = "x-goog-api-key";
-
-bool Is2xx(int status) { return status >= 200 && status < 300; }
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-// The credential this call sends upstream, whatever its source.
-std::string_view SecretInUse(const UpstreamCall& call,
-                             const std::string& configured) {
-  if (!call.api_key_override.empty()) return call.api_key_override;
-  if (!configured.empty()) return configured;
-  std::string_view auth = call.ctx.headers.authorization;
-  if (auth.size() > 7 && boost::algorithm::istarts_with(auth, "bearer ")) {
-    auth.remove_prefix(7);
-  }
-  return TrimSpaces(auth);
-}
 
 // Gemini returns no creation time or (sometimes) id; the gateway makes them.
 std::string NewCompletionId() {
@@ -51,17 +23,6 @@ std::string NewCompletionId() {
 }
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-bool CarriesOutput(const v1::ChatChunk& chunk) {
-  for (const auto& c : chunk.choices()) {
-    const auto& d = c.delta();
-    if (!d.content().empty() || d.tool_calls_size() > 0 ||
-        !d.refusal().empty() || !d.reasoning_content().empty()) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // Feeds the upstream SSE body through the translator and writes the chunks
 // to the sink. Lives in ChatStream's frame; the body handler holds a
@@ -142,11 +103,7 @@ GeminiProvider::GeminiProvider(::across::config::v1::ProviderConfig config,
 
 Error GeminiProvider::Named(Error error, const UpstreamCall& call) const {
   gemini::RedactSecrets(error.message, SecretInUse(call, api_key_));
-  const std::string prefix = info_.id + ": ";
-  if (error.message.compare(0, prefix.size(), prefix) != 0) {
-    error.message.insert(0, prefix);
-  }
-  return error;
+  return WithProviderPrefix(std::move(error), info_.id);
 }
 
 Error GeminiProvider::UpstreamFailure(const UpstreamResponse& response,
@@ -154,8 +111,7 @@ Error GeminiProvider::UpstreamFailure(const UpstreamResponse& response,
   Error e =
       gemini::ParseUpstreamError(response.status, response.body, info_.id);
   // A Retry-After header wins over the body's RetryInfo.
-  if (auto header = ParseRetryAfter(response.Header("retry-after-ms"),
-                                    response.Header("retry-after"))) {
+  if (auto header = RetryAfter(response)) {
     e.retry_after = header;
   }
   return Named(std::move(e), call);
@@ -168,46 +124,13 @@ Result<UpstreamRequest> GeminiProvider::BuildRequest(const UpstreamCall& call,
   if (call.ctx.http == nullptr) {
     return Error::Internal(info_.id + ": no upstream HTTP client");
   }
-  auto url = Url::Join(config_.base_url(), path);
-  if (!url.ok()) {
-    return Error::Internal(info_.id +
-                           ": invalid base_url: " + url.error().message);
-  }
-  UpstreamRequest req;
-  req.method = "POST";
-  req.url = std::move(url.value());
-  req.body = std::move(body);
-  req.headers.reserve(3 + static_cast<size_t>(config_.headers_size()));
-  req.headers.emplace_back("content-type", "application/json");
-  req.headers.emplace_back("accept",
-                           stream ? "text/event-stream" : "application/json");
-
-  const std::string auth_header = config_.auth_header().empty()
-                                      ? std::string(kDefaultAuthHeader)
-                                      : config_.auth_header();
-  const bool bearer = boost::algorithm::iequals(auth_header, "authorization");
-  bool header_configured = false;
-  for (const auto& [name, value] : config_.headers()) {
-    if (boost::algorithm::iequals(name, auth_header)) header_configured = true;
-  }
-  if (!header_configured) {
-    std::string_view key = SecretInUse(call, api_key_);
-    if (!key.empty()) {
-      req.headers.emplace_back(auth_header, bearer
-                                                ? "Bearer " + std::string(key)
-                                                : std::string(key));
-    }
-  }
-  for (const auto& [name, value] : config_.headers()) {
-    req.headers.emplace_back(name, value);
-  }
-
-  const milliseconds timeout(
-      config_.request_timeout_ms() > 0 ? config_.request_timeout_ms() : 600000);
-  req.deadline = std::min(call.ctx.deadline, Clock::now() + timeout);
-  req.connect_timeout = milliseconds(
-      config_.connect_timeout_ms() > 0 ? config_.connect_timeout_ms() : 5000);
-  req.insecure_skip_verify = config_.insecure_skip_verify();
+  auto url = UpstreamUrl(info_.id, config_, path);
+  if (!url.ok()) return url.error();
+  UpstreamRequest req = JsonPost(config_, call.ctx, std::move(url.value()),
+                                 std::move(body), stream);
+  ApplyAuth(req, call, config_, api_key_, kDefaultAuthHeader,
+            CallerAuth::kAsKey);
+  AppendConfiguredHeaders(req, config_);
   return req;
 }
 

@@ -5,11 +5,21 @@
 #include <map>
 #include <utility>
 
-#include "providers/gemini/gemini_json.h"
+#include "providers/common/json.h"
 #include "providers/gemini/gemini_schema.h"
 #include "providers/gemini/gemini_tool_ids.h"
 
 namespace across::gemini {
+
+namespace json = boost::json;
+using providers::GetObject;
+using providers::GetString;
+using providers::kBoostJsonMaxDepth;
+using providers::ParseJson;
+using providers::ProtoNumbers;
+using providers::Serialize;
+using providers::ToJson;
+
 namespace {
 
 std::string Field(int message, std::string_view rest = {}) {
@@ -187,7 +197,7 @@ class ContentsBuilder {
               field + ".function.arguments must be a JSON object",
               field + ".function.arguments");
         }
-        args = std::move(v.get_object());
+        args = std::move(v->get_object());
       }
       json::object part{
           {"functionCall",
@@ -252,7 +262,8 @@ json::value Tools(const v1::ChatRequest& request) {
       d["description"] = json::string(fn.description());
     }
     if (fn.has_parameters()) {
-      json::object params = SanitizeSchema(ToJson(fn.parameters), ProtoNumbers::kAsDoubles));
+      json::object params =
+          SanitizeSchema(ToJson(fn.parameters(), ProtoNumbers::kAsDoubles));
       // An object schema without properties is rejected; a function without
       // parameters simply leaves them unset.
       const json::object* props = GetObject(&params, "properties");
@@ -315,8 +326,8 @@ void GenerationConfig(const v1::ChatRequest& r, json::object& gc) {
   } else if (format.type() == "json_schema") {
     gc["responseMimeType"] = "application/json";
     if (format.json_schema().has_schema()) {
-      gc["responseSchema"] =
-          SanitizeSchema(ToJson(format.json_schema().schema), ProtoNumbers::kAsDoubles));
+      gc["responseSchema"] = SanitizeSchema(
+          ToJson(format.json_schema().schema(), ProtoNumbers::kAsDoubles));
     }
   }
 }
@@ -456,7 +467,7 @@ Result<std::string> BuildEmbedRequestBody(const v1::EmbedRequest& request,
   json::object per_request;
   json::object top;
   if (request.has_extra_params()) {
-    for (auto& kv : ToJson(request.extra_params), ProtoNumbers::kAsDoubles)) {
+    for (auto& kv : ToJson(request.extra_params(), ProtoNumbers::kAsDoubles)) {
       if (IsOpenAiOnlyKey(std::string_view(kv.key().data(), kv.key().size()))) {
         continue;
       }

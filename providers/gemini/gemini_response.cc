@@ -3,10 +3,23 @@
 #include <map>
 #include <utility>
 
-#include "providers/gemini/gemini_json.h"
+#include "providers/common/json.h"
 #include "providers/gemini/gemini_tool_ids.h"
 
 namespace across::gemini {
+
+namespace json = boost::json;
+using providers::Get;
+using providers::GetArray;
+using providers::GetBool;
+using providers::GetInt64;
+using providers::GetObject;
+using providers::GetString;
+using providers::kBoostJsonMaxDepth;
+using providers::ParseJson;
+using providers::Serialize;
+using providers::Sv;
+
 namespace {
 
 int32_t Clamp(int64_t v) {
@@ -66,15 +79,17 @@ v1::FinishReason MapFinishReason(std::string_view reason, bool tool_calls) {
 }
 
 void ReadUsage(const json::object& u, v1::Usage* usage) {
-  const int64_t prompt =
-      GetInt(&u, "promptTokenCount") + GetInt(&u, "toolUsePromptTokenCount");
-  const int64_t thoughts = GetInt(&u, "thoughtsTokenCount");
-  const int64_t completion = GetInt(&u, "candidatesTokenCount") + thoughts;
+  const int64_t prompt = GetInt64(&u, "promptTokenCount").value_or(0) +
+                         GetInt64(&u, "toolUsePromptTokenCount").value_or(0);
+  const int64_t thoughts = GetInt64(&u, "thoughtsTokenCount").value_or(0);
+  const int64_t completion =
+      GetInt64(&u, "candidatesTokenCount").value_or(0) + thoughts;
   usage->set_prompt_tokens(Clamp(prompt));
   usage->set_completion_tokens(Clamp(completion));
   usage->set_total_tokens(
-      Clamp(GetInt(&u, "totalTokenCount", prompt + completion)));
-  usage->set_cached_tokens(Clamp(GetInt(&u, "cachedContentTokenCount")));
+      Clamp(GetInt64(&u, "totalTokenCount").value_or(prompt + completion)));
+  usage->set_cached_tokens(
+      Clamp(GetInt64(&u, "cachedContentTokenCount").value_or(0)));
   usage->set_reasoning_tokens(Clamp(thoughts));
 }
 
@@ -89,8 +104,7 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
                                            std::string_view provider_id) {
   std::optional<json::value> v = ParseJson(body, kBoostJsonMaxDepth);
   const json::object* root = v ? v->if_object() : nullptr;
-  if (root == nullptr)
-    return Malformed(provider_id, "not a JSON object");
+  if (root == nullptr) return Malformed(provider_id, "not a JSON object");
 
   v1::ChatResponse resp;
   std::string_view id = GetString(root, "responseId");
@@ -107,7 +121,7 @@ Result<v1::ChatResponse> ParseChatResponse(std::string_view body,
     for (const auto& c : *candidates) {
       const json::object* cand = c.if_object();
       if (cand == nullptr) continue;
-      const int index = static_cast<int>(GetInt(cand, "index", 0));
+      const int index = static_cast<int>(GetInt64(cand, "index").value_or(0));
       PartsText parts;
       ReadParts(GetObject(cand, "content"), next_call, parts);
       v1::Choice& choice = choices[index];
@@ -154,8 +168,7 @@ Result<v1::EmbedResponse> ParseEmbedResponse(std::string_view body, int inputs,
                                              std::string_view provider_id) {
   std::optional<json::value> v = ParseJson(body, kBoostJsonMaxDepth);
   const json::object* root = v ? v->if_object() : nullptr;
-  if (root == nullptr)
-    return Malformed(provider_id, "not a JSON object");
+  if (root == nullptr) return Malformed(provider_id, "not a JSON object");
 
   std::vector<const json::object*> embeddings;
   if (const json::object* one = GetObject(root, "embedding")) {

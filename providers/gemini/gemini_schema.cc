@@ -2,9 +2,16 @@
 
 #include <string_view>
 
-#include "providers/gemini/gemini_json.h"
+#include "providers/common/json.h"
 
 namespace across::gemini {
+
+namespace json = boost::json;
+using providers::Get;
+using providers::GetArray;
+using providers::GetObject;
+using providers::GetString;
+
 namespace {
 
 // Nested schemas (and $ref chains) deeper than this are cut off: it bounds

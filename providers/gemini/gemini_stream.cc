@@ -2,11 +2,20 @@
 
 #include <utility>
 
+#include "providers/common/json.h"
 #include "providers/gemini/gemini_error.h"
-#include "providers/gemini/gemini_json.h"
 #include "providers/gemini/gemini_response.h"
 
 namespace across::gemini {
+
+namespace json = boost::json;
+using providers::Get;
+using providers::GetArray;
+using providers::GetInt64;
+using providers::GetObject;
+using providers::GetString;
+using providers::kBoostJsonMaxDepth;
+using providers::ParseJson;
 
 StreamTranslator::StreamTranslator(std::string provider_id, std::string id,
                                    int64_t created, std::string model)
@@ -54,7 +63,7 @@ Status StreamTranslator::OnEvent(std::string_view data,
     for (const auto& c : *candidates) {
       const json::object* cand = c.if_object();
       if (cand == nullptr) continue;
-      const int index = static_cast<int>(GetInt(cand, "index", 0));
+      const int index = static_cast<int>(GetInt64(cand, "index").value_or(0));
       ChoiceState& state = choices_[index];
       PartsText parts;
       ReadParts(GetObject(cand, "content"), next_call_, parts);

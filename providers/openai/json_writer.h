@@ -1,16 +1,17 @@
 // A minimal append-only JSON writer used on the hot path instead of building a
-// boost::json DOM: it writes proto fields straight into the output string and
-// formats floating point numbers in their shortest round-trip form ("0.7",
-// not boost::json's "7E-1").
+// boost::json DOM: it writes proto fields straight into the output string,
+// with strings and numbers in the form providers/common/json.h's Serialize
+// uses (floating point in its shortest round-trip form: "0.7", not
+// boost::json's "7E-1").
 #pragma once
 
 #include <google/protobuf/struct.pb.h>
 
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "providers/common/json.h"
 
 namespace across::openai {
 
@@ -41,30 +42,17 @@ class JsonWriter {
   }
   void Int(int64_t v) {
     Sep();
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, r.ptr);
+    providers::AppendNumber(v, out_);
   }
+  // NaN and infinities (which JSON lacks) are written as null.
   void Double(double v) {
     Sep();
-    if (!std::isfinite(v)) {  // JSON has no NaN/Infinity
-      out_ += "null";
-      return;
-    }
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, r.ptr);
+    providers::AppendNumber(v, out_);
   }
   // Shortest form that round-trips as float32: embeddings stay compact.
   void Float(float v) {
     Sep();
-    if (!std::isfinite(v)) {
-      out_ += "null";
-      return;
-    }
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, r.ptr);
+    providers::AppendNumber(v, out_);
   }
   void Bool(bool v) {
     Sep();
@@ -165,47 +153,7 @@ class JsonWriter {
     if (c != '{' && c != '[' && c != ':') out_ += ',';
   }
 
-  void Quoted(std::string_view s) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out_ += '"';
-    const char* p = s.data();
-    size_t start = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(p[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.append(p + start, i - start);
-      start = i + 1;
-      switch (c) {
-        case '"':
-          out_ += "\\\"";
-          break;
-        case '\\':
-          out_ += "\\\\";
-          break;
-        case '\n':
-          out_ += "\\n";
-          break;
-        case '\r':
-          out_ += "\\r";
-          break;
-        case '\t':
-          out_ += "\\t";
-          break;
-        case '\b':
-          out_ += "\\b";
-          break;
-        case '\f':
-          out_ += "\\f";
-          break;
-        default: {
-          char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-          out_.append(esc, 6);
-        }
-      }
-    }
-    out_.append(p + start, s.size() - start);
-    out_ += '"';
-  }
+  void Quoted(std::string_view s) { providers::AppendQuoted(s, out_); }
 
   std::string& out_;
 };

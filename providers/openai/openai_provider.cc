@@ -1,58 +1,16 @@
 #include "providers/openai/openai_provider.h"
 
-#include <algorithm>
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <charconv>
-#include <ctime>
-#include <iomanip>
-#include <locale>
-#include <sstream>
 #include <utility>
 #include <vector>
 
-#include "gateway/common/ascii.h"
 #include "gateway/upstream/sse_parser.h"
+#include "providers/common/upstream_call.h"
 #include "providers/openai/openai_wire.h"
 
 namespace across {
 namespace {
-
-using std::chrono::milliseconds;
-
-bool Is2xx(int status) { return status >= 200 && status < 300; }
-
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-void ReplaceAll(std::string& s, std::string_view needle,
-                std::string_view replacement) {
-  if (needle.empty()) return;
-  for (size_t pos = s.find(needle); pos != std::string::npos;
-       pos = s.find(needle, pos + replacement.size())) {
-    s.replace(pos, needle.size(), replacement);
-  }
-}
-
-// The credential this call sends upstream, whatever its source.
-std::string_view SecretInUse(const UpstreamCall& call,
-                             const std::string& configured) {
-  if (!call.api_key_override.empty()) return call.api_key_override;
-  if (!configured.empty()) return configured;
-  std::string_view auth = call.ctx.headers.authorization;
-  if (auth.size() > 7 && boost::algorithm::istarts_with(auth, "bearer ")) {
-    auth.remove_prefix(7);
-  }
-  return TrimSpaces(auth);
-}
 
 // An SSE data payload of the form {"error": ...}. The substring test keeps
 // the extra parse off the path of ordinary chunks.
@@ -64,17 +22,6 @@ bool IsErrorPayload(std::string_view data) {
   if (ec || !v.is_object()) return false;
   const boost::json::value* e = v.get_object().if_contains("error");
   return e != nullptr && !e->is_null();
-}
-
-bool CarriesOutput(const v1::ChatChunk& chunk) {
-  for (const auto& c : chunk.choices()) {
-    const auto& d = c.delta();
-    if (!d.content().empty() || d.tool_calls_size() > 0 ||
-        !d.refusal().empty() || !d.reasoning_content().empty()) {
-      return true;
-    }
-  }
-  return false;
 }
 
 // Translates one upstream SSE stream into chunks written to the sink. Lives
@@ -150,38 +97,6 @@ class StreamState {
 
 }  // namespace
 
-std::optional<milliseconds> ParseRetryAfter(
-    std::string_view retry_after_ms, std::string_view retry_after,
-    std::chrono::system_clock::time_point now) {
-  auto number = [](std::string_view s) -> std::optional<double> {
-    s = TrimSpaces(s);
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() ||
-        !(v >= 0) || v > 1e9) {
-      return std::nullopt;
-    }
-    return v;
-  };
-  if (auto ms = number(retry_after_ms)) {
-    return milliseconds(static_cast<int64_t>(*ms + 0.5));
-  }
-  if (auto secs = number(retry_after)) {
-    return milliseconds(static_cast<int64_t>(*secs * 1000 + 0.5));
-  }
-  std::string_view date = TrimSpaces(retry_after);
-  if (date.empty()) return std::nullopt;
-  // HTTP-date, IMF-fixdate form: "Wed, 21 Oct 2015 07:28:00 GMT".
-  std::tm tm{};
-  std::istringstream in{std::string(date)};
-  in.imbue(std::locale::classic());
-  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
-  if (in.fail()) return std::nullopt;
-  const auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-  if (when <= now) return milliseconds(0);
-  return std::chrono::duration_cast<milliseconds>(when - now);
-}
-
 OpenAiProvider::OpenAiProvider(::across::config::v1::ProviderConfig config,
                                std::string api_key, OpenAiEndpoints endpoints)
     : config_(std::move(config)),
@@ -200,22 +115,14 @@ std::string OpenAiProvider::Path(std::string_view operation,
 }
 
 Error OpenAiProvider::Named(Error error, const UpstreamCall& call) const {
-  std::string_view secret = SecretInUse(call, api_key_);
-  // Short strings would redact ordinary words; real keys are long.
-  if (secret.size() >= 8) ReplaceAll(error.message, secret, "[REDACTED]");
-  const std::string prefix = info_.id + ": ";
-  if (error.message.compare(0, prefix.size(), prefix) != 0) {
-    error.message.insert(0, prefix);
-  }
-  return error;
+  return ScrubSecrets(std::move(error), info_.id, SecretInUse(call, api_key_));
 }
 
 Error OpenAiProvider::UpstreamFailure(const UpstreamResponse& response,
                                       const UpstreamCall& call) const {
   Error e =
       openai::ParseUpstreamError(response.status, response.body, info_.id);
-  e.retry_after = ParseRetryAfter(response.Header("retry-after-ms"),
-                                  response.Header("retry-after"));
+  e.retry_after = RetryAfter(response);
   return Named(std::move(e), call);
 }
 
@@ -226,49 +133,12 @@ Result<UpstreamRequest> OpenAiProvider::BuildRequest(const UpstreamCall& call,
   if (call.ctx.http == nullptr) {
     return Error::Internal(info_.id + ": no upstream HTTP client");
   }
-  auto url = Url::Join(config_.base_url(), path);
-  if (!url.ok()) {
-    return Error::Internal(info_.id +
-                           ": invalid base_url: " + url.error().message);
-  }
-  UpstreamRequest req;
-  req.method = "POST";
-  req.url = std::move(url.value());
-  req.body = std::move(body);
-  req.headers.reserve(3 + static_cast<size_t>(config_.headers_size()));
-  req.headers.emplace_back("content-type", "application/json");
-  req.headers.emplace_back("accept",
-                           stream ? "text/event-stream" : "application/json");
-
-  const std::string auth_header =
-      config_.auth_header().empty() ? "authorization" : config_.auth_header();
-  const bool bearer = EqualsIgnoreCase(auth_header, "authorization");
-  bool header_configured = false;
-  for (const auto& [name, value] : config_.headers()) {
-    if (EqualsIgnoreCase(name, auth_header)) header_configured = true;
-  }
-  if (!header_configured) {
-    const std::string& key =
-        call.api_key_override.empty() ? api_key_ : call.api_key_override;
-    if (!key.empty()) {
-      req.headers.emplace_back(auth_header, bearer ? "Bearer " + key : key);
-    } else if (!call.ctx.headers.authorization.empty()) {
-      // No key of our own: the caller's credential goes through as is.
-      req.headers.emplace_back(
-          auth_header, bearer ? call.ctx.headers.authorization
-                              : std::string(SecretInUse(call, api_key_)));
-    }
-  }
-  for (const auto& [name, value] : config_.headers()) {
-    req.headers.emplace_back(name, value);
-  }
-
-  const milliseconds timeout(
-      config_.request_timeout_ms() > 0 ? config_.request_timeout_ms() : 600000);
-  req.deadline = std::min(call.ctx.deadline, Clock::now() + timeout);
-  req.connect_timeout = milliseconds(
-      config_.connect_timeout_ms() > 0 ? config_.connect_timeout_ms() : 5000);
-  req.insecure_skip_verify = config_.insecure_skip_verify();
+  auto url = UpstreamUrl(info_.id, config_, path);
+  if (!url.ok()) return url.error();
+  UpstreamRequest req = JsonPost(config_, call.ctx, std::move(url.value()),
+                                 std::move(body), stream);
+  ApplyAuth(req, call, config_, api_key_, "authorization", CallerAuth::kAsSent);
+  AppendConfiguredHeaders(req, config_);
   return req;
 }
 

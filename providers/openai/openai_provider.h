@@ -4,9 +4,7 @@
 // outgoing auth header; it never appears in errors or logs.
 #pragma once
 
-#include <chrono>
 #include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,13 +58,5 @@ class OpenAiProvider final : public Provider {
   OpenAiEndpoints endpoints_;
   ProviderInfo info_;
 };
-
-// The upstream's retry hint: "retry-after-ms" (milliseconds, OpenAI) wins
-// over "retry-after" (delta-seconds or an HTTP-date). nullopt when absent or
-// unparsable.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(
-    std::string_view retry_after_ms, std::string_view retry_after,
-    std::chrono::system_clock::time_point now =
-        std::chrono::system_clock::now());
 
 }  // namespace across

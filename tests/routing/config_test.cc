@@ -453,7 +453,8 @@ TEST(RequestConfigTest, PerRequestConfigsCannotReadServerSecrets) {
   ASSERT_FALSE(host.ok());
   EXPECT_EQ(
       host.error().message,
-      "x-portkey-config: base_url: is not allowed in a per-request config");
+      "x-portkey-config: custom_host: is not allowed in a per-request config "
+      "(per-request base URLs are not supported)");
 }
 
 TEST(RequestConfigTest, SizeLimits) {

@@ -6,17 +6,20 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <string>
 #include <vector>
 
 #include "gateway/upstream/sse_parser.h"
 #include "providers/anthropic/anthropic_stream.h"
-#include "providers/anthropic/json_util.h"
 #include "providers/openai/openai_wire.h"
 #include "tests/providers/anthropic/golden.h"
 
 namespace across::anthropic {
 namespace {
+
+namespace json = boost::json;
 
 using testing::JsonEq;
 using testing::LoadJson;

@@ -6,31 +6,21 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "providers/bedrock/converse_request.h"
 #include "providers/bedrock/eventstream.h"
 #include "providers/bedrock/sigv4.h"
 #include "tests/providers/bedrock/fixture_util.h"
+#include "tests/providers/common/test_upstream.h"
 
 namespace across {
 namespace {
@@ -42,100 +32,25 @@ using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 using bedrock::testing::Fixture;
 
-constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kModel = "anthropic.claude-3-5-sonnet-20240620-v1:0";
 constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr const char* kToken = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN0123456789";
 
-using ServerRequest = http::request<http::string_body>;
-using Handler =
-    std::function<asio::awaitable<void>(tcp::socket&, const ServerRequest&)>;
-
-asio::awaitable<void> Sleep(Clock::duration d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(kTok);
-}
-
-asio::awaitable<void> WriteRaw(tcp::socket& s, std::string data) {
-  co_await asio::async_write(s, asio::buffer(data), kTok);
-}
-
-std::string Response(int status, std::string body, std::string extra = "") {
-  return "HTTP/1.1 " + std::to_string(status) +
-         " X\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
-}
-
-std::string HttpChunk(std::string_view data) {
-  char size[32];
-  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  return std::string(size) + std::string(data) + "\r\n";
-}
-
-class Server {
- public:
-  Server(asio::io_context& ioc, Handler handler)
-      : acceptor_(ioc, {asio::ip::make_address("127.0.0.1"), 0}),
-        handler_(std::move(handler)) {
-    asio::co_spawn(ioc, Accept(), asio::detached);
-  }
-  std::string Base() const {
-    return "http://127.0.0.1:" +
-           std::to_string(acceptor_.local_endpoint().port());
-  }
-  std::vector<ServerRequest> requests;
-
- private:
-  asio::awaitable<void> Accept() {
-    for (;;) {
-      auto [ec, sock] = co_await acceptor_.async_accept(kTok);
-      if (ec) co_return;
-      asio::co_spawn(acceptor_.get_executor(), Serve(std::move(sock)),
-                     asio::detached);
-    }
-  }
-  asio::awaitable<void> Serve(tcp::socket sock) {
-    beast::flat_buffer buf;
-    for (;;) {
-      ServerRequest req;
-      auto [ec, n] = co_await http::async_read(sock, buf, req, kTok);
-      if (ec) co_return;
-      requests.push_back(req);
-      co_await handler_(sock, req);
-      if (!sock.is_open()) co_return;
-    }
-  }
-  tcp::acceptor acceptor_;
-  Handler handler_;
-};
-
-Handler Reply(std::string raw) {
-  return [raw](tcp::socket& s, const ServerRequest&) -> asio::awaitable<void> {
-    co_await WriteRaw(s, raw);
-  };
-}
+using testing::Answer;
+using testing::Handler;
+using testing::RecordingSink;
+using testing::Response;
+using testing::ServerRequest;
+using testing::WriteRaw;
 
 // Streams `bytes` as an event-stream body cut into `piece`-byte HTTP chunks
-// (so frames straddle reads), then ends it unless `cut`.
-Handler EventStream(std::string bytes, size_t piece, bool cut = false) {
-  return [bytes, piece, cut](tcp::socket& s,
-                             const ServerRequest&) -> asio::awaitable<void> {
-    co_await WriteRaw(s,
-                      "HTTP/1.1 200 OK\r\nContent-Type: "
-                      "application/vnd.amazon.eventstream\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n");
-    const size_t end = cut ? bytes.size() / 2 : bytes.size();
-    for (size_t i = 0; i < end; i += piece) {
-      co_await WriteRaw(s, HttpChunk(std::string_view(bytes).substr(
-                               i, std::min(piece, end - i))));
-      co_await Sleep(1ms);
-    }
-    if (cut) {
-      s.close();
-      co_return;
-    }
-    co_await WriteRaw(s, "0\r\n\r\n");
-  };
+// (so frames straddle reads), then ends it unless `cut`, which sends only the
+// first half and closes the connection.
+Handler EventStream(std::string_view bytes, size_t piece, bool cut = false) {
+  const size_t end = cut ? bytes.size() / 2 : bytes.size();
+  return testing::Chunked("application/vnd.amazon.eventstream",
+                          testing::Pieces(bytes.substr(0, end), piece), cut,
+                          1ms);
 }
 
 std::string Frames(const json::array& events) {
@@ -160,35 +75,16 @@ std::string Frames(const json::array& events) {
   return out;
 }
 
-class RecordingSink : public ChunkSink {
- public:
-  asio::awaitable<bool> Write(v1::ChatChunk chunk) override {
-    chunks.push_back(std::move(chunk));
-    co_return true;
-  }
-  std::vector<v1::ChatChunk> chunks;
-};
-
-class BedrockProviderTest : public ::testing::Test {
+class BedrockProviderTest : public testing::UpstreamTest {
  protected:
-  BedrockProviderTest()
-      : ssl_(HttpClient::MakeSslContext()),
-        client_(ioc_.get_executor(), *ssl_) {
-    ctx_.http = &client_;
-    ctx_.trace_id = "trace123";
-  }
-
-  void Serve(Handler h) {
-    servers_.push_back(std::make_unique<Server>(ioc_, h));
-    server_ = servers_.back().get();
-  }
+  BedrockProviderTest() { ctx_.trace_id = "trace123"; }
 
   ::across::config::v1::ProviderConfig Config() {
     ::across::config::v1::ProviderConfig cfg;
     cfg.set_id("bedrock");
     cfg.set_type("bedrock");
     cfg.set_region("us-east-1");
-    cfg.set_base_url(server_ ? server_->Base() : "http://127.0.0.1:1");
+    cfg.set_base_url(server_ ? server_->Origin() : "http://127.0.0.1:1");
     cfg.set_connect_timeout_ms(2000);
     cfg.set_request_timeout_ms(5000);
     return cfg;
@@ -203,20 +99,6 @@ class BedrockProviderTest : public ::testing::Test {
     return p;
   }
 
-  template <typename T, typename Fn>
-  T RunCo(Fn fn) {
-    std::optional<T> out;
-    asio::co_spawn(
-        ioc_, [&]() -> asio::awaitable<void> { out.emplace(co_await fn()); },
-        [this](std::exception_ptr e) {
-          ioc_.stop();
-          if (e) std::rethrow_exception(e);
-        });
-    ioc_.run();
-    ioc_.restart();
-    return std::move(*out);
-  }
-
   static v1::ChatRequest ChatReq() {
     v1::ChatRequest r;
     r.set_model("claude");
@@ -224,12 +106,6 @@ class BedrockProviderTest : public ::testing::Test {
     m->set_role(v1::ROLE_USER);
     m->set_content("What's the weather in Paris and Rome?");
     return r;
-  }
-
-  std::string Header(size_t i, std::string_view name) const {
-    const auto& req = server_->requests.at(i);
-    auto it = req.find(name);
-    return it == req.end() ? "" : std::string(it->value());
   }
 
   // Re-derives the signature from what the server received.
@@ -252,23 +128,17 @@ class BedrockProviderTest : public ::testing::Test {
                   in, bedrock::AwsCredentials{"AKIDEXAMPLE", kSecret, kToken}));
   }
 
-  asio::io_context ioc_;
-  std::unique_ptr<asio::ssl::context> ssl_;
-  HttpClient client_;
-  RequestContext ctx_;
   UpstreamCall call_{ctx_, kModel, ""};
-  std::vector<std::unique_ptr<Server>> servers_;
-  Server* server_ = nullptr;
 };
 
 TEST_F(BedrockProviderTest, ConverseSignedRequestAndResponse) {
   const json::value f = Fixture("response_tool_use.json");
-  Serve(Reply(
+  Serve(Answer(
       Response(200, json::serialize(f.at("converse_response")),
                "x-amzn-RequestId: 5c7d3e1a-aaaa-bbbb-cccc-0123456789ab\r\n")));
   auto p = Provider();
   auto req = ChatReq();
-  auto r = RunCo<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
+  auto r = Run<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->id(), "chatcmpl-5c7d3e1a-aaaa-bbbb-cccc-0123456789ab");
   EXPECT_EQ(r->provider(), "bedrock");
@@ -302,13 +172,13 @@ TEST_F(BedrockProviderTest, ConverseSignedRequestAndResponse) {
 }
 
 TEST_F(BedrockProviderTest, NoSessionTokenNotSigned) {
-  Serve(Reply(Response(
+  Serve(Answer(Response(
       200, json::serialize(
                Fixture("response_plain.json").at("converse_response")))));
   auto p = Provider(/*session_token=*/false);
   auto cfg = Config();
   auto req = ChatReq();
-  auto r = RunCo<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
+  auto r = Run<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->id(), "chatcmpl-trace123");  // no x-amzn-RequestId
   EXPECT_EQ(Header(0, "x-amz-security-token"), "");
@@ -318,14 +188,14 @@ TEST_F(BedrockProviderTest, NoSessionTokenNotSigned) {
 
 TEST_F(BedrockProviderTest, ErrorsAreMappedAndScrubbed) {
   // A body that (implausibly) echoes the secret must not leak it.
-  Serve(Reply(Response(
+  Serve(Answer(Response(
       429,
       std::string(R"({"message":"Too many requests for )") + kSecret + R"("})",
       "x-amzn-ErrorType: ThrottlingException:http://internal.amazon.com/coral/"
       "com.amazon.bedrock/\r\nRetry-After: 3\r\n")));
   auto p = Provider();
   auto req = ChatReq();
-  auto r = RunCo<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
+  auto r = Run<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().http_status, 429);
   EXPECT_EQ(r.error().type, "rate_limit_error");
@@ -336,12 +206,12 @@ TEST_F(BedrockProviderTest, ErrorsAreMappedAndScrubbed) {
 }
 
 TEST_F(BedrockProviderTest, ImageUrlRefusedBeforeSending) {
-  Serve(Reply(Response(200, "{}")));
+  Serve(Answer(Response(200, "{}")));
   auto p = Provider();
   auto req = ChatReq();
   req.mutable_messages(0)->add_parts()->mutable_image_url()->set_url(
       "https://example.com/cat.png");
-  auto r = RunCo<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
+  auto r = Run<Result<v1::ChatResponse>>([&] { return p->Chat(call_, req); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().http_status, 400);
   EXPECT_EQ(r.error().message,
@@ -355,7 +225,7 @@ TEST_F(BedrockProviderTest, StreamParallelToolCalls) {
   auto p = Provider();
   auto req = ChatReq();
   RecordingSink sink;
-  auto st = RunCo<Status>([&] { return p->ChatStream(call_, req, sink); });
+  auto st = Run<Status>([&] { return p->ChatStream(call_, req, sink); });
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(server_->requests[0].target(),
             "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/"
@@ -381,7 +251,7 @@ TEST_F(BedrockProviderTest, StreamExceptionMidStream) {
   auto p = Provider();
   auto req = ChatReq();
   RecordingSink sink;
-  auto st = RunCo<Status>([&] { return p->ChatStream(call_, req, sink); });
+  auto st = Run<Status>([&] { return p->ChatStream(call_, req, sink); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().http_status, 429);
   EXPECT_EQ(st.error().message,
@@ -397,7 +267,7 @@ TEST_F(BedrockProviderTest, StreamTruncatedAndCorrupt) {
   auto req = ChatReq();
   {
     RecordingSink sink;
-    auto st = RunCo<Status>([&] { return p->ChatStream(call_, req, sink); });
+    auto st = Run<Status>([&] { return p->ChatStream(call_, req, sink); });
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().http_status, 502);
     EXPECT_EQ(st.error().message, "bedrock: upstream stream truncated");
@@ -408,7 +278,7 @@ TEST_F(BedrockProviderTest, StreamTruncatedAndCorrupt) {
   p = Provider();
   {
     RecordingSink sink;
-    auto st = RunCo<Status>([&] { return p->ChatStream(call_, req, sink); });
+    auto st = Run<Status>([&] { return p->ChatStream(call_, req, sink); });
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().http_status, 502);
     EXPECT_EQ(st.error().message,
@@ -419,12 +289,12 @@ TEST_F(BedrockProviderTest, StreamTruncatedAndCorrupt) {
 }
 
 TEST_F(BedrockProviderTest, StreamHttpErrorBeforeBody) {
-  Serve(Reply(Response(400, R"({"message":"Malformed input request"})",
-                       "x-amzn-ErrorType: ValidationException\r\n")));
+  Serve(Answer(Response(400, R"({"message":"Malformed input request"})",
+                        "x-amzn-ErrorType: ValidationException\r\n")));
   auto p = Provider();
   auto req = ChatReq();
   RecordingSink sink;
-  auto st = RunCo<Status>([&] { return p->ChatStream(call_, req, sink); });
+  auto st = Run<Status>([&] { return p->ChatStream(call_, req, sink); });
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().http_status, 400);
   EXPECT_EQ(st.error().code, "ValidationException");
@@ -449,8 +319,7 @@ TEST_F(BedrockProviderTest, TitanEmbeddingsOneCallPerInput) {
   req.add_input("Hello world");
   req.add_input("Bye now friend");
   req.set_dimensions(256);
-  auto r =
-      RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
+  auto r = Run<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(server_->requests.size(), 2u);
   EXPECT_EQ(server_->requests[0].target(),
@@ -469,7 +338,7 @@ TEST_F(BedrockProviderTest, TitanEmbeddingsOneCallPerInput) {
 }
 
 TEST_F(BedrockProviderTest, CohereEmbeddingsOneCall) {
-  Serve(Reply(
+  Serve(Answer(
       Response(200,
                R"({"embeddings":[[0.1],[0.2]],"id":"x",)"
                R"("response_type":"embeddings_floats","texts":["a","b"]})",
@@ -479,8 +348,7 @@ TEST_F(BedrockProviderTest, CohereEmbeddingsOneCall) {
   v1::EmbedRequest req;
   req.add_input("a");
   req.add_input("b");
-  auto r =
-      RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
+  auto r = Run<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(server_->requests.size(), 1u);
   EXPECT_EQ(server_->requests[0].target(),
@@ -497,8 +365,7 @@ TEST_F(BedrockProviderTest, UnsupportedEmbeddingModelAndMissingCredentials) {
   call_.upstream_model = "anthropic.claude-3-haiku-20240307-v1:0";
   v1::EmbedRequest req;
   req.add_input("a");
-  auto r =
-      RunCo<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
+  auto r = Run<Result<v1::EmbedResponse>>([&] { return p->Embed(call_, req); });
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().http_status, 501);
   EXPECT_EQ(r.error().message.rfind("bedrock: embeddings are supported for", 0),
@@ -509,7 +376,7 @@ TEST_F(BedrockProviderTest, UnsupportedEmbeddingModelAndMissingCredentials) {
   BedrockProvider none(cfg, bedrock::AwsCredentials{});
   auto chat = ChatReq();
   auto c =
-      RunCo<Result<v1::ChatResponse>>([&] { return none.Chat(call_, chat); });
+      Run<Result<v1::ChatResponse>>([&] { return none.Chat(call_, chat); });
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().http_status, 500);
   EXPECT_EQ(c.error().message,

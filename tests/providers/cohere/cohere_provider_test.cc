@@ -8,7 +8,7 @@
 #include "providers/catalog.h"
 #include "providers/openai/openai_wire.h"
 #include "tests/providers/cohere/golden.h"
-#include "tests/providers/cohere/local_upstream.h"
+#include "tests/providers/common/test_upstream.h"
 
 namespace across {
 namespace {

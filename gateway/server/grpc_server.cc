@@ -164,11 +164,15 @@ void Spawn(const std::shared_ptr<CallState>& state, asio::awaitable<void> body,
   asio::post(state->worker.io(), [state, reactor, body = std::move(body)]() mutable {
     asio::co_spawn(state->worker.io(), std::move(body),
                    asio::bind_cancellation_slot(
-                       state->cancel.slot(), [reactor](std::exception_ptr e) {
+                       state->cancel.slot(), [reactor, state](std::exception_ptr e) {
                          if (e) {
                            reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
                                                         "internal error"));
                          }
+                         // Asio clears the coroutine's slot (bound to
+                         // state->cancel) after this handler returns: release
+                         // the state only on a later turn of the loop.
+                         asio::post(state->worker.io(), [state] {});
                        }));
   });
 }

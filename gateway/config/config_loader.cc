@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include <google/protobuf/util/json_util.h>
-#include <yaml-cpp/yaml.h>
 
+#include "gateway/config/yaml_json.h"
 #include "providers/catalog.h"
 
 namespace across {
@@ -35,97 +35,6 @@ Error ConfigError(std::string_view source, std::string_view field,
   }
   msg += reason;
   return Error::InvalidRequest(std::move(msg), std::string(field));
-}
-
-// Plain (unquoted) YAML scalars that look like numbers, booleans or null
-// become JSON literals; everything else is a JSON string.
-void ScalarToJson(const YAML::Node& node, std::string& out) {
-  const std::string& s = node.Scalar();
-  if (node.Tag() == "?") {
-    if (s == "true" || s == "false" || s == "null") {
-      out += s;
-      return;
-    }
-    if (s == "~") {
-      out += "null";
-      return;
-    }
-    char* end = nullptr;
-    if (!s.empty()) {
-      std::strtod(s.c_str(), &end);
-      if (end == s.c_str() + s.size() && s.find_first_of("xX") == std::string::npos) {
-        out += s;
-        return;
-      }
-    }
-  }
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
-void YamlToJson(const YAML::Node& node, std::string& out) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      out += "null";
-      return;
-    case YAML::NodeType::Scalar:
-      ScalarToJson(node, out);
-      return;
-    case YAML::NodeType::Sequence: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : node) {
-        if (!first) out += ',';
-        first = false;
-        YamlToJson(item, out);
-      }
-      out += ']';
-      return;
-    }
-    case YAML::NodeType::Map: {
-      out += '{';
-      bool first = true;
-      for (const auto& kv : node) {
-        if (!first) out += ',';
-        first = false;
-        YAML::Node key = kv.first;
-        out += '"';
-        out += key.Scalar();
-        out += "\":";
-        YamlToJson(kv.second, out);
-      }
-      out += '}';
-      return;
-    }
-  }
 }
 
 std::string Field(std::string_view list, int index, std::string_view name) {
@@ -276,26 +185,13 @@ std::string_view DefaultConfigYaml() { return kDefaultConfig; }
 
 Result<configpb::GatewayConfig> ParseConfig(std::string_view yaml,
                                             std::string_view source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return ConfigError(source, "",
-                       "invalid YAML at line " + std::to_string(e.mark.line + 1) +
-                           ", column " + std::to_string(e.mark.column + 1) + ": " +
-                           e.msg);
-  }
-  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (!root.IsMap()) {
-    return ConfigError(source, "", "the top level must be a mapping");
-  }
-  std::string json;
-  YamlToJson(root, json);
+  auto json = YamlToJson(yaml, source, /*empty_is_object=*/true);
+  if (!json.ok()) return json.error();
 
   configpb::GatewayConfig cfg;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &cfg, options);
+  auto status = google::protobuf::util::JsonStringToMessage(*json, &cfg, options);
   if (!status.ok()) {
     // The protobuf message reads "<field path>: <reason>" already.
     std::string reason(status.message().data(), status.message().size());

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "gateway/routing/portkey_config.h"
-#include "gateway/routing/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 namespace across::routing {
 namespace {

@@ -1,11 +1,11 @@
-#include "gateway/routing/yaml_json.h"
+#include "gateway/config/yaml_json.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 #include <cstdlib>
 
-namespace across::routing {
+namespace across {
 namespace {
 
 void AppendString(const std::string& s, std::string& out) {
@@ -104,7 +104,8 @@ void Convert(const YAML::Node& node, std::string& out) {
 
 }  // namespace
 
-Result<std::string> YamlToJson(std::string_view text, std::string_view source) {
+Result<std::string> YamlToJson(std::string_view text, std::string_view source,
+                               bool empty_is_object) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -114,6 +115,7 @@ Result<std::string> YamlToJson(std::string_view text, std::string_view source) {
         std::to_string(e.mark.line + 1) + ", column " +
         std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
+  if (empty_is_object && root.IsNull()) return std::string("{}");
   if (!root.IsMap()) {
     return Error::InvalidRequest(std::string(source) +
                                  ": the top level must be a mapping");
@@ -123,4 +125,4 @@ Result<std::string> YamlToJson(std::string_view text, std::string_view source) {
   return json;
 }
 
-}  // namespace across::routing
+}  // namespace across

@@ -8,10 +8,13 @@
 
 #include "gateway/common/error.h"
 
-namespace across::routing {
+namespace across {
 
 // Errors read "<source>: invalid YAML at line L, column C: <reason>" or
 // "<source>: the top level must be a mapping".
-Result<std::string> YamlToJson(std::string_view text, std::string_view source);
+// `empty_is_object`: a document with no content (empty, or only comments)
+// reads as {} instead of failing the top-level-mapping check.
+Result<std::string> YamlToJson(std::string_view text, std::string_view source,
+                               bool empty_is_object = false);
 
-}  // namespace across::routing
+}  // namespace across

@@ -8,6 +8,7 @@
 #include "tests/mock_upstream/json_out.h"
 #include "tests/mock_upstream/openai_dialect.h"
 #include "tests/mock_upstream/sse.h"
+#include "tests/mock_upstream/text.h"
 
 namespace across::mock {
 namespace {
@@ -29,11 +30,6 @@ constexpr std::string_view kClean =
     "\"self_harm\":{\"filtered\":false,\"severity\":\"safe\"},"
     "\"sexual\":{\"filtered\":false,\"severity\":\"safe\"},"
     "\"violence\":{\"filtered\":false,\"severity\":\"safe\"}}";
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 bool IsOperation(std::string_view rest) {
   return rest == "chat/completions" || rest == "embeddings";

@@ -11,6 +11,7 @@
 
 #include "tests/mock_upstream/json_out.h"
 #include "tests/mock_upstream/sse.h"
+#include "tests/mock_upstream/text.h"
 
 namespace across::mock {
 namespace {
@@ -23,38 +24,6 @@ constexpr std::string_view kCities[] = {"Paris", "London"};
 // Cohere adds its own preamble to the prompt; "tokens" counts it, billed
 // units do not.
 constexpr int64_t kPromptOverhead = 7;
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool IsSpace(char c) {
-  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' ||
-         c == '\v';
-}
-
-int64_t CountWords(std::string_view s) {
-  int64_t n = 0;
-  bool in_word = false;
-  for (char c : s) {
-    const bool space = IsSpace(c);
-    if (!space && !in_word) ++n;
-    in_word = !space;
-  }
-  return n;
-}
-
-// Byte offset just past the `n`-th word of `s` (n >= 1), or s.size().
-size_t EndOfWord(std::string_view s, int64_t n) {
-  bool in_word = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool space = IsSpace(s[i]);
-    if (in_word && space && --n == 0) return i;
-    in_word = !space;
-  }
-  return s.size();
-}
 
 bool ContainsWord(std::string_view s, std::string_view word) {
   for (size_t i = 0; i + word.size() <= s.size(); ++i) {
